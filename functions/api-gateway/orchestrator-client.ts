@@ -1,0 +1,57 @@
+/** The api-gateway's client for the orchestrator: start runs (a CloudEvent) and read them. */
+import { EventTypes, type RunRequested } from '../../shared/events/catalogue';
+import { toBinaryMessage } from '../../shared/events/emit';
+import { requestJson } from '../../shared/http/client';
+import { DdoError, TransientError } from '../../shared/errors';
+import type { RunView } from '../orchestrator/run-state';
+
+export interface LogEntry {
+  seq: number;
+  at: string;
+  type: string;
+  [field: string]: unknown;
+}
+
+export interface OrchestratorClient {
+  startRun(request: Required<Omit<RunRequested, 'sessionId'>> & { sessionId?: string }): Promise<RunView>;
+  getRun(tenant: string, runId: string, waitMs: number): Promise<RunView>;
+  listRuns(tenant: string, limit: number): Promise<unknown[]>;
+  readEvents(tenant: string, runId: string, after: number, waitMs: number): Promise<{ entries: LogEntry[]; status: string }>;
+  health(): Promise<void>;
+}
+
+/** Builds the client over the orchestrator's base URL. */
+export function orchestratorClient(baseUrl: string): OrchestratorClient {
+  const runUrl = (tenant: string, runId: string) =>
+    `${baseUrl}/v1/tenants/${encodeURIComponent(tenant)}/runs/${encodeURIComponent(runId)}`;
+  return {
+    async startRun(request) {
+      // The run id doubles as the event id: a retried start is the same event, so it is idempotent.
+      const { headers, body } = toBinaryMessage('api-gateway', { type: EventTypes.runRequested, id: request.runId, data: request });
+      let res: Response;
+      try {
+        res = await fetch(`${baseUrl}/`, { method: 'POST', headers, body, signal: AbortSignal.timeout(15_000) });
+      } catch (err) {
+        throw new TransientError(`The orchestrator is unreachable: ${(err as Error).message}`, err);
+      }
+      const payload = (await res.json().catch(() => ({}))) as RunView & { detail?: string; reason?: string };
+      if (res.ok) return payload;
+      if (res.status >= 500) throw new TransientError(payload.detail ?? `The orchestrator answered HTTP ${res.status}.`);
+      throw new DdoError(payload.detail ?? 'The orchestrator refused the run.', { status: res.status, reason: payload.reason });
+    },
+    async getRun(tenant, runId, waitMs) {
+      return (await requestJson<RunView>('GET', `${runUrl(tenant, runId)}?waitMs=${waitMs}`, undefined, { timeoutMs: waitMs + 10_000 })).body;
+    },
+    async listRuns(tenant, limit) {
+      const url = `${baseUrl}/v1/tenants/${encodeURIComponent(tenant)}/runs?limit=${limit}`;
+      return (await requestJson<{ runs: unknown[] }>('GET', url)).body.runs;
+    },
+    async readEvents(tenant, runId, after, waitMs) {
+      const url = `${runUrl(tenant, runId)}/events?after=${after}&waitMs=${waitMs}`;
+      return (await requestJson<{ entries: LogEntry[]; status: string }>('GET', url, undefined, { timeoutMs: waitMs + 10_000 })).body;
+    },
+    async health() {
+      await requestJson('GET', `${baseUrl}/healthz`, undefined, { timeoutMs: 3_000 });
+    },
+  };
+}

@@ -1,0 +1,120 @@
+/**
+ * The public API: start a run, read it, stream its events, list runs, health. Every route
+ * authenticates first and sees only the caller's tenant (another tenant's run is a 404).
+ */
+import type { Request, Response } from 'express';
+import type { AgentRegistry } from '../../shared/agents/registry';
+import { requireAgent } from '../../shared/agents/registry';
+import { BadRequestError, TransientError, UnsupportedMediaTypeError } from '../../shared/errors';
+import { ID_PATTERN, newId, requireId } from '../../shared/ids';
+import { Router } from '../../shared/http/router';
+import { assertValid } from '../../shared/schema';
+import { authenticate, type parseApiKeys } from './auth';
+import type { OrchestratorClient } from './orchestrator-client';
+import type { RateLimiter } from './rate-limit';
+import { MAX_WAIT_SECONDS } from './settings';
+import { streamRunEvents } from './sse';
+
+const startRunSchema = {
+  type: 'object',
+  properties: {
+    input: { type: 'string', minLength: 1, maxLength: 32_000 },
+    sessionId: { type: 'string', pattern: ID_PATTERN },
+  },
+  required: ['input'],
+  additionalProperties: false,
+} as const;
+
+export interface GatewayDeps {
+  keys: ReturnType<typeof parseApiKeys>;
+  agents: AgentRegistry;
+  orchestrator: OrchestratorClient;
+  limiter: RateLimiter;
+}
+
+function waitSeconds(req: Request): number {
+  const raw = req.query.wait;
+  if (raw === undefined) return 0;
+  const n = Number(raw);
+  if (typeof raw !== 'string' || !Number.isInteger(n) || n < 0 || n > MAX_WAIT_SECONDS) {
+    throw new BadRequestError(`wait must be a whole number of seconds from 0 to ${MAX_WAIT_SECONDS}.`, 'wait');
+  }
+  return n;
+}
+
+/** Builds the gateway's router. */
+export function gatewayRouter(deps: GatewayDeps): Router {
+  const router = new Router();
+  const principal = (req: Request) => {
+    const p = authenticate(deps.keys, req.headers);
+    deps.limiter.take(p.keyId);
+    return p;
+  };
+
+  router.on('GET', '/healthz', async (_req, res) => {
+    try {
+      await deps.orchestrator.health();
+    } catch (err) {
+      throw new TransientError('The system is not ready to take runs yet.', err);
+    }
+    res.json({ ok: true });
+  });
+
+  router.on('POST', '/v1/agents/:agentId/runs', async (req, res, params) => {
+    const who = principal(req);
+    const wait = waitSeconds(req);
+    if (!req.is('application/json')) throw new UnsupportedMediaTypeError(req.headers['content-type'], 'application/json');
+    const body = assertValid<{ input: string; sessionId?: string }>(startRunSchema, req.body, 'body');
+    const agent = requireAgent(deps.agents, requireId(params.agentId, 'agentId'));
+
+    const runId = newId('run');
+    const isFinished = async (id: string) => {
+      try {
+        return (await deps.orchestrator.getRun(who.tenant, id, 0)).status !== 'running';
+      } catch {
+        return false;
+      }
+    };
+    await deps.limiter.admitRun(who.keyId, runId, isFinished);
+    let run;
+    try {
+      run = await deps.orchestrator.startRun({ tenant: who.tenant, agentId: agent.id, runId, input: body.input, sessionId: body.sessionId });
+    } catch (err) {
+      deps.limiter.release(who.keyId, runId);
+      throw err;
+    }
+    if (wait > 0 && run.status === 'running') run = await deps.orchestrator.getRun(who.tenant, runId, wait * 1_000);
+    if (run.status !== 'running') deps.limiter.release(who.keyId, runId);
+    res.setHeader('Location', `/v1/runs/${runId}`);
+    res.status(run.status === 'running' ? 202 : 200).json(run);
+  });
+
+  router.on('GET', '/v1/runs', async (req, res) => {
+    const who = principal(req);
+    const limit = req.query.limit === undefined ? 20 : Number(req.query.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 200) throw new BadRequestError('limit must be 1 to 200.', 'limit');
+    res.json({ runs: await deps.orchestrator.listRuns(who.tenant, limit) });
+  });
+
+  router.on('GET', '/v1/runs/:runId', async (req, res, params) => {
+    const who = principal(req);
+    const run = await deps.orchestrator.getRun(who.tenant, requireId(params.runId, 'runId'), waitSeconds(req) * 1_000);
+    if (run.status !== 'running') deps.limiter.release(who.keyId, run.runId);
+    res.json(run);
+  });
+
+  router.on('GET', '/v1/runs/:runId/events', async (req, res, params) => {
+    const who = principal(req);
+    await streamRunEvents(req, res, deps.orchestrator, who.tenant, requireId(params.runId, 'runId'));
+  });
+
+  return router;
+}
+
+/** Adapts the router to the function's handler. */
+export function gatewayHandler(router: Router) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const { handler, params } = router.match(req.method, req.path);
+    await handler(req, res, params);
+  };
+}

@@ -1,0 +1,165 @@
+/**
+ * The memory service's HTTP API, called by the orchestrator only (the mesh enforces that).
+ * Every path segment that becomes part of a key is validated as an id first.
+ */
+import { createHash } from 'node:crypto';
+import type { Request, Response } from 'express';
+import { BadRequestError, NotFoundError } from '../../shared/errors';
+import { requireId } from '../../shared/ids';
+import { Router } from '../../shared/http/router';
+import { assertValid } from '../../shared/schema';
+import type { FactScope, HistoryMessage, MemoryStore, RunDocument } from './store/types';
+
+const commitSchema = {
+  type: 'object',
+  properties: {
+    expectedVersion: { type: 'integer', minimum: 0 },
+    state: {
+      type: 'object',
+      properties: {
+        runId: { type: 'string' },
+        agentId: { type: 'string' },
+        status: { type: 'string' },
+        createdAt: { type: 'string' },
+        updatedAt: { type: 'string' },
+      },
+      required: ['runId', 'agentId', 'status', 'createdAt', 'updatedAt'],
+    },
+    events: { type: 'array', items: { type: 'object' }, maxItems: 256 },
+  },
+  required: ['expectedVersion', 'state', 'events'],
+  additionalProperties: false,
+} as const;
+
+const historySchema = {
+  type: 'object',
+  properties: {
+    keep: { type: 'integer', minimum: 1, maximum: 10_000 },
+    messages: {
+      type: 'array',
+      maxItems: 100,
+      items: {
+        type: 'object',
+        properties: {
+          role: { enum: ['user', 'assistant'] },
+          content: { type: 'string', maxLength: 200_000 },
+          runId: { type: 'string' },
+          at: { type: 'string' },
+        },
+        required: ['role', 'content', 'at'],
+        additionalProperties: false,
+      },
+    },
+  },
+  required: ['keep', 'messages'],
+  additionalProperties: false,
+} as const;
+
+const factSchema = {
+  type: 'object',
+  properties: {
+    text: { type: 'string', minLength: 1, maxLength: 2_000 },
+    sessionId: { type: 'string' },
+    ttlSeconds: { type: 'integer', minimum: 1 },
+  },
+  required: ['text'],
+  additionalProperties: false,
+} as const;
+
+function intQuery(req: Request, name: string, fallback: number, max: number): number {
+  const raw = req.query[name];
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > max) throw new BadRequestError(`${name} must be an integer in 0..${max}.`, name);
+  return n;
+}
+
+/** Builds the router over a store. */
+export function memoryRouter(store: MemoryStore): Router {
+  const router = new Router();
+
+  router.on('GET', '/healthz', async (_req, res) => {
+    await store.ping();
+    res.json({ ok: true, backend: store.backend });
+  });
+
+  router.on('GET', '/v1/tenants/:tenant/runs', async (req, res, p) => {
+    res.json({ runs: await store.listRuns(requireId(p.tenant, 'tenant'), intQuery(req, 'limit', 50, 1_000)) });
+  });
+
+  router.on('GET', '/v1/tenants/:tenant/runs/:runId', async (_req, res, p) => {
+    const run = await store.getRun(requireId(p.tenant, 'tenant'), requireId(p.runId, 'runId'));
+    if (!run) throw new NotFoundError(`There is no run ${p.runId}.`);
+    res.json(run);
+  });
+
+  router.on('PUT', '/v1/tenants/:tenant/runs/:runId', async (req, res, p) => {
+    const body = assertValid<{ expectedVersion: number; state: RunDocument; events: Record<string, unknown>[] }>(
+      commitSchema,
+      req.body,
+      'body',
+    );
+    const runId = requireId(p.runId, 'runId');
+    if (body.state.runId !== runId) throw new BadRequestError('state.runId must match the path.', 'state/runId');
+    res.json(await store.commitRun(requireId(p.tenant, 'tenant'), runId, body.expectedVersion, body.state, body.events));
+  });
+
+  router.on('GET', '/v1/tenants/:tenant/runs/:runId/log', async (req, res, p) => {
+    const entries = await store.readRunLog(
+      requireId(p.tenant, 'tenant'),
+      requireId(p.runId, 'runId'),
+      intQuery(req, 'after', 0, Number.MAX_SAFE_INTEGER),
+      intQuery(req, 'limit', 500, 5_000),
+    );
+    res.json({ entries });
+  });
+
+  router.on('GET', '/v1/tenants/:tenant/agents/:agentId/sessions/:sessionId/context', async (req, res, p) => {
+    const tenant = requireId(p.tenant, 'tenant');
+    const agentId = requireId(p.agentId, 'agentId');
+    const sessionId = requireId(p.sessionId, 'sessionId');
+    const scope: FactScope = req.query.factScope === 'agent' ? { agentId } : { agentId, sessionId };
+    const [history, facts] = await Promise.all([
+      store.readHistory(tenant, agentId, sessionId, intQuery(req, 'historyLimit', 20, 1_000)),
+      store.readFacts(tenant, scope),
+    ]);
+    res.json({ history, facts });
+  });
+
+  router.on('POST', '/v1/tenants/:tenant/agents/:agentId/sessions/:sessionId/history', async (req, res, p) => {
+    const body = assertValid<{ keep: number; messages: HistoryMessage[] }>(historySchema, req.body, 'body');
+    await store.appendHistory(
+      requireId(p.tenant, 'tenant'),
+      requireId(p.agentId, 'agentId'),
+      requireId(p.sessionId, 'sessionId'),
+      body.messages,
+      body.keep,
+    );
+    res.status(204).end();
+  });
+
+  router.on('POST', '/v1/tenants/:tenant/agents/:agentId/facts', async (req, res, p) => {
+    const body = assertValid<{ text: string; sessionId?: string; ttlSeconds?: number }>(factSchema, req.body, 'body');
+    const agentId = requireId(p.agentId, 'agentId');
+    const scope: FactScope = { agentId, sessionId: body.sessionId === undefined ? undefined : requireId(body.sessionId, 'sessionId') };
+    const now = Date.now();
+    const id = createHash('sha256').update(body.text).digest('hex').slice(0, 24);
+    await store.putFact(requireId(p.tenant, 'tenant'), scope, {
+      id,
+      text: body.text,
+      createdAt: new Date(now).toISOString(),
+      expiresAt: body.ttlSeconds ? new Date(now + body.ttlSeconds * 1_000).toISOString() : undefined,
+    });
+    res.status(201).json({ id });
+  });
+
+  return router;
+}
+
+/** Adapts the router to an HTTP handler. */
+export function memoryHandler(router: Router) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const { handler, params } = router.match(req.method, req.path);
+    await handler(req, res, params);
+  };
+}

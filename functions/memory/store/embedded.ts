@@ -1,0 +1,145 @@
+/**
+ * The embedded backend: plain maps inside the memory service process. It is the default for a
+ * laptop and for tests. It keeps nothing across restarts; the Redis and Upstash backends do.
+ */
+import { ConflictError } from '../../../shared/errors';
+import type {
+  Fact,
+  FactScope,
+  HistoryMessage,
+  MemoryStore,
+  RetentionOptions,
+  RunDocument,
+  RunLogEntry,
+  RunSummary,
+  StoredRun,
+} from './types';
+
+interface RunSlot {
+  run: StoredRun;
+  log: RunLogEntry[];
+  expiresAtMs?: number;
+}
+
+const TERMINAL = new Set(['completed', 'failed']);
+
+export class EmbeddedStore implements MemoryStore {
+  readonly backend = 'embedded';
+  private readonly runs = new Map<string, RunSlot>();
+  private readonly history = new Map<string, HistoryMessage[]>();
+  private readonly facts = new Map<string, Map<string, Fact>>();
+
+  constructor(private readonly retention: RetentionOptions, private readonly now: () => number = Date.now) {}
+
+  async ping(): Promise<void> {}
+
+  async getRun(tenant: string, runId: string): Promise<StoredRun | undefined> {
+    const slot = this.liveSlot(tenant, runId);
+    return slot ? structuredClone(slot.run) : undefined;
+  }
+
+  async commitRun(
+    tenant: string,
+    runId: string,
+    expectedVersion: number,
+    state: RunDocument,
+    events: Record<string, unknown>[],
+  ): Promise<{ version: number; seqs: number[] }> {
+    const key = runKey(tenant, runId);
+    const slot = this.liveSlot(tenant, runId);
+    const current = slot?.run.version ?? 0;
+    if (current !== expectedVersion) {
+      throw new ConflictError(`Run ${runId} is at version ${current}, not ${expectedVersion}.`, { version: current });
+    }
+    const log = slot?.log ?? [];
+    const seqs: number[] = [];
+    for (const event of events) {
+      const entry = { ...structuredClone(event), seq: log.length + 1 } as RunLogEntry;
+      log.push(entry);
+      seqs.push(entry.seq);
+    }
+    const version = current + 1;
+    const expiresAtMs = TERMINAL.has(state.status) ? this.now() + this.retention.runRetentionSeconds * 1_000 : undefined;
+    this.runs.set(key, { run: { state: structuredClone(state), version }, log, expiresAtMs });
+    return { version, seqs };
+  }
+
+  async readRunLog(tenant: string, runId: string, afterSeq: number, limit: number): Promise<RunLogEntry[]> {
+    const slot = this.liveSlot(tenant, runId);
+    if (!slot) return [];
+    return structuredClone(slot.log.slice(afterSeq, afterSeq + limit));
+  }
+
+  async listRuns(tenant: string, limit: number): Promise<RunSummary[]> {
+    const prefix = `${tenant}\u0000`;
+    const out: RunSummary[] = [];
+    for (const [key] of this.runs) {
+      if (!key.startsWith(prefix)) continue;
+      const slot = this.liveSlot(tenant, key.slice(prefix.length));
+      if (slot) out.push(summarize(slot.run.state));
+    }
+    out.sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1));
+    return out.slice(0, limit);
+  }
+
+  async appendHistory(tenant: string, agentId: string, sessionId: string, messages: HistoryMessage[], keep: number): Promise<void> {
+    const key = [tenant, agentId, sessionId].join('\u0000');
+    const existing = this.history.get(key) ?? [];
+    // A run's turn is appended once even when the orchestrator re-sends it after a redelivery.
+    const fresh = messages.filter((m) => !m.runId || !existing.some((e) => e.runId === m.runId && e.role === m.role));
+    const list = [...existing, ...structuredClone(fresh)];
+    this.history.set(key, list.slice(Math.max(0, list.length - keep)));
+  }
+
+  async readHistory(tenant: string, agentId: string, sessionId: string, limit: number): Promise<HistoryMessage[]> {
+    const list = this.history.get([tenant, agentId, sessionId].join('\u0000')) ?? [];
+    return structuredClone(list.slice(Math.max(0, list.length - limit)));
+  }
+
+  async putFact(tenant: string, scope: FactScope, fact: Fact): Promise<void> {
+    const key = factKey(tenant, scope);
+    const facts = this.facts.get(key) ?? new Map<string, Fact>();
+    facts.set(fact.id, structuredClone(fact));
+    this.facts.set(key, facts);
+  }
+
+  async readFacts(tenant: string, scope: FactScope): Promise<Fact[]> {
+    const facts = this.facts.get(factKey(tenant, scope));
+    if (!facts) return [];
+    const nowIso = new Date(this.now()).toISOString();
+    for (const [id, fact] of facts) if (fact.expiresAt && fact.expiresAt <= nowIso) facts.delete(id);
+    return structuredClone([...facts.values()]);
+  }
+
+  async close(): Promise<void> {}
+
+  /** Returns the run's slot unless retention has expired it (then it is dropped). */
+  private liveSlot(tenant: string, runId: string): RunSlot | undefined {
+    const key = runKey(tenant, runId);
+    const slot = this.runs.get(key);
+    if (slot?.expiresAtMs !== undefined && slot.expiresAtMs <= this.now()) {
+      this.runs.delete(key);
+      return undefined;
+    }
+    return slot;
+  }
+}
+
+function runKey(tenant: string, runId: string): string {
+  return `${tenant}\u0000${runId}`;
+}
+
+function factKey(tenant: string, scope: FactScope): string {
+  return [tenant, scope.agentId, scope.sessionId ?? '*'].join('\u0000');
+}
+
+/** The listing view of a run state. */
+export function summarize(state: RunDocument): RunSummary {
+  return {
+    runId: state.runId,
+    agentId: state.agentId,
+    status: state.status,
+    createdAt: state.createdAt,
+    updatedAt: state.updatedAt,
+  };
+}

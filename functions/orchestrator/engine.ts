@@ -1,0 +1,132 @@
+/**
+ * Applies state-machine transitions to runs stored in memory. Each event is applied with
+ * compare-and-set (concurrent step results retry on conflict and never overwrite each other),
+ * recorded as processed in the same write, and only then are its effects and outbox sent.
+ * A redelivered event that already caused the current version re-sends that outbox, which
+ * covers a crash between the write and the send; receivers drop the duplicates by event id.
+ */
+import { EventEmitter } from 'node:events';
+import { BadRequestError, ConflictError, TransientError } from '../../shared/errors';
+import type { Emitter } from '../../shared/events/emit';
+import type { Logger } from '../../shared/log';
+import type { MemoryClient } from './memory-client';
+import { isTerminal, type RunState } from './run-state';
+import { onDeadline, type Outcome, type Transition } from './transitions';
+
+const MAX_CAS_ATTEMPTS = 25;
+const PROCESSED_KEEP = 256;
+const POLL_INTERVAL_MS = 250;
+
+export class RunEngine {
+  private readonly changes = new EventEmitter().setMaxListeners(0);
+
+  constructor(
+    private readonly memory: MemoryClient,
+    private readonly emitter: Emitter,
+    private readonly log: Logger,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Stores a new run (idempotently: an existing run is returned as it is) and sends its outbox. */
+  async create(start: Transition, key: string): Promise<RunState> {
+    const state = { ...start.state, processed: [key], cause: key };
+    try {
+      await this.memory.commitRun(state.tenant, state.runId, 0, state, start.log);
+    } catch (err) {
+      if (!(err instanceof ConflictError)) throw err;
+      const existing = await this.memory.getRun(state.tenant, state.runId);
+      if (!existing) throw new TransientError(`Run ${state.runId} vanished while being created.`);
+      return existing.state;
+    }
+    this.log.info({ runId: state.runId, agentId: state.agentId }, 'run started');
+    await this.flush(state);
+    return state;
+  }
+
+  /** Applies `transition` to the stored run for the event `key`, retrying lost races. */
+  async apply(tenant: string, runId: string, key: string, transition: (s: RunState, now: number) => Outcome): Promise<RunState> {
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+      const stored = await this.memory.getRun(tenant, runId);
+      if (!stored) throw new BadRequestError(`There is no run ${runId} for this event.`, 'data/runId');
+      const { state, version } = stored;
+      if (state.processed.includes(key)) {
+        if (state.cause === key) await this.flush(state);
+        return state;
+      }
+      const now = this.now();
+      const overdue = state.status === 'running' && Date.parse(state.deadlineAt) <= now;
+      const outcome = overdue ? onDeadline(state, now) : transition(state, now);
+      if ('stale' in outcome) {
+        this.log.debug({ runId, key, why: outcome.stale }, 'event no longer applies');
+        return state;
+      }
+      const next = outcome.state;
+      next.processed = [...state.processed, key].slice(-PROCESSED_KEEP);
+      next.cause = key;
+      try {
+        await this.memory.commitRun(tenant, runId, version, next, outcome.log);
+      } catch (err) {
+        if (err instanceof ConflictError) continue;
+        throw err;
+      }
+      if (isTerminal(next.status)) this.logFinished(next);
+      await this.flush(next);
+      return next;
+    }
+    throw new TransientError(`Run ${runId} is too contended to update right now.`);
+  }
+
+  /** Resolves with the run once it is finished or `waitMs` has passed. */
+  async waitForRun(tenant: string, runId: string, waitMs: number): Promise<RunState | undefined> {
+    const until = this.now() + waitMs;
+    for (;;) {
+      let state = (await this.memory.getRun(tenant, runId))?.state;
+      if (state && state.status === 'running' && Date.parse(state.deadlineAt) <= this.now()) {
+        state = await this.apply(tenant, runId, `deadline ${runId}`, (s, now) => onDeadline(s, now));
+      }
+      if (!state || isTerminal(state.status) || this.now() >= until) return state;
+      await this.nextChange(tenant, runId, Math.min(POLL_INTERVAL_MS, until - this.now()));
+    }
+  }
+
+  /** Waits for the next commit of this run in this process, or `ms`, whichever comes first. */
+  nextChange(tenant: string, runId: string, ms: number): Promise<void> {
+    const name = `${tenant}/${runId}`;
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.changes.off(name, done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, ms));
+      this.changes.on(name, done);
+    });
+  }
+
+  private async flush(state: RunState): Promise<void> {
+    const { facts, history } = state.effects ?? {};
+    const at = state.updatedAt;
+    if (facts?.length) {
+      const sessionId = state.limits.factScope === 'session' ? state.sessionId : undefined;
+      await Promise.all(facts.map((text) => this.memory.putFact(state.tenant, state.agentId, text, sessionId)));
+    }
+    if (history?.length) {
+      await this.memory.appendHistory(
+        state.tenant,
+        state.agentId,
+        state.sessionId,
+        history.map((h) => ({ ...h, runId: state.runId, at })),
+        Math.max(2, state.limits.historyTurns * 2),
+      );
+    }
+    if (state.outbox.length > 0) await this.emitter.emit(state.outbox);
+    this.changes.emit(`${state.tenant}/${state.runId}`);
+  }
+
+  private logFinished(state: RunState): void {
+    this.log.info(
+      { runId: state.runId, agentId: state.agentId, status: state.status, reason: state.error?.reason, iterations: state.iteration },
+      'run finished',
+    );
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * The orchestrator's event handlers: thin adapters from a validated CloudEvent to a
+ * transition applied by the engine. THINK (gathering the context) happens when a run starts.
+ */
+import type { CloudEventV1 } from 'cloudevents';
+import { BadRequestError } from '../../shared/errors';
+import {
+  EventTypes,
+  type ModelCompleted,
+  type PlanCreated,
+  type RunRequested,
+  type StepCompleted,
+} from '../../shared/events/catalogue';
+import { stableId } from '../../shared/ids';
+import type { AgentRegistry } from '../../shared/agents/registry';
+import { DEFAULT_HISTORY_TURNS, DEFAULT_STEP_TIMEOUT_SECONDS } from '../../shared/agents/schema';
+import type { EventHandlers } from '../../shared/runtime/boundary';
+import type { RunEngine } from './engine';
+import type { MemoryClient } from './memory-client';
+import { toView, type RunLimits } from './run-state';
+import { onPlanCreated, onReflection, onStepCompleted, startRun } from './transitions';
+
+const eventKey = (event: CloudEventV1<unknown>): string => `${event.source} ${event.id}`;
+
+/** Builds the handlers for every event type the orchestrator subscribes to. */
+export function orchestratorHandlers(agents: AgentRegistry, memory: MemoryClient, engine: RunEngine, now = Date.now): EventHandlers {
+  return {
+    [EventTypes.runRequested]: async (event: CloudEventV1<RunRequested>) => {
+      const data = event.data as RunRequested;
+      const agent = agents.get(data.agentId);
+      // A 4xx, not a 404: Knative retries 404s, and an unknown agent will not appear by retrying.
+      if (!agent) throw new BadRequestError(`There is no agent ${JSON.stringify(data.agentId)}.`, 'data/agentId');
+      const runId = data.runId ?? stableId('run', eventKey(event));
+      const sessionId = data.sessionId ?? runId;
+
+      const existing = await memory.getRun(data.tenant, runId);
+      if (existing) return toView(existing.state);
+
+      const limits: RunLimits = {
+        maxIterations: agent.limits.maxIterations,
+        maxSteps: agent.limits.maxSteps,
+        timeoutSeconds: agent.limits.timeoutSeconds,
+        stepTimeoutMs: (agent.limits.stepTimeoutSeconds ?? DEFAULT_STEP_TIMEOUT_SECONDS) * 1_000,
+        factScope: agent.memory?.factScope ?? 'session',
+        historyTurns: agent.memory?.historyTurns ?? DEFAULT_HISTORY_TURNS,
+      };
+      const context = await memory.context(data.tenant, agent.id, sessionId, limits.factScope, limits.historyTurns * 2);
+      const start = startRun(
+        {
+          tenant: data.tenant,
+          runId,
+          agentId: agent.id,
+          sessionId,
+          input: data.input,
+          instructions: agent.instructions,
+          limits,
+          history: context.history,
+          facts: context.facts,
+        },
+        now(),
+      );
+      return toView(await engine.create(start, eventKey(event)));
+    },
+
+    [EventTypes.planCreated]: async (event: CloudEventV1<PlanCreated>) => {
+      const data = event.data as PlanCreated;
+      await engine.apply(data.tenant, data.runId, eventKey(event), (s, t) => onPlanCreated(s, data, t));
+    },
+
+    [EventTypes.stepCompleted]: async (event: CloudEventV1<StepCompleted>) => {
+      const data = event.data as StepCompleted;
+      await engine.apply(data.tenant, data.runId, eventKey(event), (s, t) => onStepCompleted(s, data, t));
+    },
+
+    [EventTypes.modelCompleted]: async (event: CloudEventV1<ModelCompleted>) => {
+      const data = event.data as ModelCompleted;
+      if (data.purpose !== 'reflect') {
+        throw new BadRequestError('The orchestrator only takes model replies for reflection.', 'data/purpose');
+      }
+      await engine.apply(data.tenant, data.runId, eventKey(event), (s, t) => onReflection(s, data, t));
+    },
+  };
+}

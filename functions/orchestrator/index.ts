@@ -1,0 +1,35 @@
+/**
+ * ddo-orchestrator: owns each run's state machine. CloudEvents from the broker (and the
+ * api-gateway's run requests) drive it; the api-gateway reads runs and their logs through its
+ * query routes. Registered as the functions-framework HTTP function `orchestrator`.
+ */
+import * as functions from '@google-cloud/functions-framework';
+import { loadAgents } from '../../shared/agents/registry';
+import { loadSettings } from '../../shared/config';
+import { brokerEmitter } from '../../shared/events/emit';
+import { isCloudEventRequest } from '../../shared/events/receive';
+import { createLogger } from '../../shared/log';
+import { eventBoundary, httpBoundary } from '../../shared/runtime/boundary';
+import { brokerSetting, memorySetting } from '../../shared/settings';
+import { RunEngine } from './engine';
+import { orchestratorHandlers } from './handlers';
+import { memoryClient } from './memory-client';
+import { queryRouter } from './queries';
+
+const log = createLogger('ddo-orchestrator');
+const settings = loadSettings({ ...brokerSetting, ...memorySetting });
+const agents = loadAgents();
+const memory = memoryClient(settings.memoryUrl);
+const engine = new RunEngine(memory, brokerEmitter('orchestrator', settings.brokerUrl), log);
+const onEvent = eventBoundary(log, orchestratorHandlers(agents, memory, engine));
+const queries = queryRouter(memory, engine);
+
+functions.http(
+  'orchestrator',
+  httpBoundary(log, async (req, res) => {
+    // Deliveries are POSTs; everything the api-gateway reads is a GET.
+    if (req.method === 'POST' || isCloudEventRequest(req.headers)) return onEvent(req, res);
+    const { handler, params } = queries.match(req.method, req.path);
+    await handler(req, res, params);
+  }),
+);

@@ -1,0 +1,55 @@
+/** The orchestrator's client for the memory service API. */
+import { requestJson } from '../../shared/http/client';
+import type { Fact, HistoryMessage, RunLogEntry, RunSummary } from '../memory/store/types';
+import type { RunState } from './run-state';
+
+export interface MemoryClient {
+  getRun(tenant: string, runId: string): Promise<{ state: RunState; version: number } | undefined>;
+  commitRun(tenant: string, runId: string, expectedVersion: number, state: RunState, events: Record<string, unknown>[]): Promise<{ version: number; seqs: number[] }>;
+  readLog(tenant: string, runId: string, after: number, limit: number): Promise<RunLogEntry[]>;
+  listRuns(tenant: string, limit: number): Promise<RunSummary[]>;
+  context(tenant: string, agentId: string, sessionId: string, factScope: string, historyLimit: number): Promise<{ history: HistoryMessage[]; facts: Fact[] }>;
+  appendHistory(tenant: string, agentId: string, sessionId: string, messages: HistoryMessage[], keep: number): Promise<void>;
+  putFact(tenant: string, agentId: string, text: string, sessionId?: string): Promise<void>;
+}
+
+/** Builds a client over the memory service's base URL. */
+export function memoryClient(baseUrl: string): MemoryClient {
+  const t = (tenant: string) => `${baseUrl}/v1/tenants/${encodeURIComponent(tenant)}`;
+  const e = encodeURIComponent;
+  return {
+    async getRun(tenant, runId) {
+      try {
+        return (await requestJson<{ state: RunState; version: number }>('GET', `${t(tenant)}/runs/${e(runId)}`)).body;
+      } catch (err) {
+        if ((err as { status?: number }).status === 404) return undefined;
+        throw err;
+      }
+    },
+    async commitRun(tenant, runId, expectedVersion, state, events) {
+      const res = await requestJson<{ version: number; seqs: number[] }>('PUT', `${t(tenant)}/runs/${e(runId)}`, {
+        expectedVersion,
+        state,
+        events,
+      });
+      return res.body;
+    },
+    async readLog(tenant, runId, after, limit) {
+      const url = `${t(tenant)}/runs/${e(runId)}/log?after=${after}&limit=${limit}`;
+      return (await requestJson<{ entries: RunLogEntry[] }>('GET', url)).body.entries;
+    },
+    async listRuns(tenant, limit) {
+      return (await requestJson<{ runs: RunSummary[] }>('GET', `${t(tenant)}/runs?limit=${limit}`)).body.runs;
+    },
+    async context(tenant, agentId, sessionId, factScope, historyLimit) {
+      const url = `${t(tenant)}/agents/${e(agentId)}/sessions/${e(sessionId)}/context?factScope=${factScope}&historyLimit=${historyLimit}`;
+      return (await requestJson<{ history: HistoryMessage[]; facts: Fact[] }>('GET', url)).body;
+    },
+    async appendHistory(tenant, agentId, sessionId, messages, keep) {
+      await requestJson('POST', `${t(tenant)}/agents/${e(agentId)}/sessions/${e(sessionId)}/history`, { messages, keep });
+    },
+    async putFact(tenant, agentId, text, sessionId) {
+      await requestJson('POST', `${t(tenant)}/agents/${e(agentId)}/facts`, { text, ...(sessionId ? { sessionId } : {}) });
+    },
+  };
+}

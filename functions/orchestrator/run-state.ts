@@ -1,0 +1,109 @@
+/**
+ * The run document the orchestrator keeps in memory, and its public view. The document holds
+ * an outbox: the events (and memory writes) that the last transition decided on, so a
+ * redelivered event can re-send exactly them after a crash between commit and send.
+ */
+import type { Failure, PlanStep } from '../../shared/events/catalogue';
+import type { OutgoingEvent } from '../../shared/events/emit';
+import type { ChatMessage, Usage } from '../../shared/model/types';
+
+export type RunStatus = 'running' | 'completed' | 'failed';
+export type Phase = 'think' | 'plan' | 'act' | 'reflect' | 'done';
+
+export interface StepState extends PlanStep {
+  status: 'pending' | 'running' | 'succeeded' | 'failed';
+  output?: unknown;
+  error?: Failure;
+  startedAt?: string;
+  endedAt?: string;
+  durationMs?: number;
+}
+
+/** Memory writes a transition asks for besides the run document itself; each is idempotent. */
+export interface Effects {
+  facts?: string[];
+  history?: { role: 'user' | 'assistant'; content: string }[];
+}
+
+export interface RunLimits {
+  maxIterations: number;
+  maxSteps: number;
+  timeoutSeconds: number;
+  stepTimeoutMs: number;
+  factScope: 'session' | 'agent';
+  historyTurns: number;
+}
+
+export interface RunState {
+  tenant: string;
+  runId: string;
+  agentId: string;
+  sessionId: string;
+  input: string;
+  status: RunStatus;
+  phase: Phase;
+  iteration: number;
+  createdAt: string;
+  updatedAt: string;
+  deadlineAt: string;
+  completedAt?: string;
+  output?: string;
+  error?: Failure;
+  limits: RunLimits;
+  messages: ChatMessage[];
+  steps: Record<string, StepState>;
+  stepOrder: string[];
+  stepsUsed: number;
+  usage: Usage;
+  modelCalls: number;
+  /** Keys (`source id`) of the events already applied, newest last, bounded. */
+  processed: string[];
+  /** The key of the event whose transition produced this version. */
+  cause?: string;
+  outbox: OutgoingEvent[];
+  effects: Effects;
+  [field: string]: unknown;
+}
+
+/** What clients see of a run. */
+export interface RunView {
+  runId: string;
+  agentId: string;
+  sessionId: string;
+  status: RunStatus;
+  phase: Phase;
+  output: string | null;
+  error: Failure | null;
+  iterations: number;
+  steps: { id: string; tool: string; status: string; durationMs?: number }[];
+  usage: Usage & { modelCalls: number };
+  createdAt: string;
+  updatedAt: string;
+  completedAt: string | null;
+}
+
+/** Projects the run document onto the public run view. */
+export function toView(state: RunState): RunView {
+  return {
+    runId: state.runId,
+    agentId: state.agentId,
+    sessionId: state.sessionId,
+    status: state.status,
+    phase: state.phase,
+    output: state.output ?? null,
+    error: state.error ?? null,
+    iterations: state.iteration,
+    steps: state.stepOrder.map((id) => {
+      const s = state.steps[id];
+      return { id, tool: s.tool, status: s.status, durationMs: s.durationMs };
+    }),
+    usage: { ...state.usage, modelCalls: state.modelCalls },
+    createdAt: state.createdAt,
+    updatedAt: state.updatedAt,
+    completedAt: state.completedAt ?? null,
+  };
+}
+
+export function isTerminal(status: RunStatus): boolean {
+  return status === 'completed' || status === 'failed';
+}

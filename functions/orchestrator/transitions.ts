@@ -1,0 +1,340 @@
+/**
+ * The run state machine as pure functions: (state, input, now) → next state, the log entries
+ * to append, and the outbox of events to send. No I/O happens here, so every path of
+ * THINK → PLAN → ACT → REFLECT can be tested directly.
+ */
+import {
+  EventTypes,
+  PURPOSE_ATTRIBUTE,
+  type Failure,
+  type ModelCompleted,
+  type PlanCreated,
+  type RunFinished,
+  type StepCompleted,
+} from '../../shared/events/catalogue';
+import type { OutgoingEvent } from '../../shared/events/emit';
+import { systemPrompt } from '../../shared/model/prompt';
+import { addUsage, type ChatMessage, type ToolCall } from '../../shared/model/types';
+import type { Fact, HistoryMessage } from '../memory/store/types';
+import type { Effects, RunLimits, RunState, StepState } from './run-state';
+
+export interface Transition {
+  state: RunState;
+  log: Record<string, unknown>[];
+}
+
+/** The result of applying an event: a transition, or `stale` when the event no longer applies. */
+export type Outcome = Transition | { stale: string };
+
+export interface StartInput {
+  tenant: string;
+  runId: string;
+  agentId: string;
+  sessionId: string;
+  input: string;
+  instructions: string;
+  limits: RunLimits;
+  history: HistoryMessage[];
+  facts: Fact[];
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** Creates a run and performs THINK: the context becomes the conversation the planner sees. */
+export function startRun(input: StartInput, now: number): Transition {
+  const messages: ChatMessage[] = [{ role: 'system', content: systemPrompt(input.instructions, input.facts.map((f) => f.text)) }];
+  for (const h of input.history) messages.push({ role: h.role, content: h.content });
+  messages.push({ role: 'user', content: input.input });
+
+  const state: RunState = {
+    tenant: input.tenant,
+    runId: input.runId,
+    agentId: input.agentId,
+    sessionId: input.sessionId,
+    input: input.input,
+    status: 'running',
+    phase: 'think',
+    iteration: 1,
+    createdAt: iso(now),
+    updatedAt: iso(now),
+    deadlineAt: iso(now + input.limits.timeoutSeconds * 1_000),
+    limits: input.limits,
+    messages,
+    steps: {},
+    stepOrder: [],
+    stepsUsed: 0,
+    usage: { inputTokens: 0, outputTokens: 0 },
+    modelCalls: 0,
+    processed: [],
+    outbox: [],
+    effects: {},
+  };
+  const log = [
+    entry(now, { type: 'status', status: 'running', iteration: 1 }),
+    entry(now, { type: 'phase', phase: 'think', iteration: 1, facts: input.facts.length, history: input.history.length }),
+  ];
+  return toPlan(state, log, now);
+}
+
+/** PLAN finished: start ACT with the ready steps, or go straight to the answer. */
+export function onPlanCreated(prev: RunState, data: PlanCreated, now: number): Outcome {
+  const guard = expectPhase(prev, 'plan', data.iteration);
+  if (guard) return guard;
+  const state = begin(prev, now);
+  const log: Record<string, unknown>[] = [];
+  state.usage = addUsage(state.usage, data.usage);
+  if (data.usage) state.modelCalls += 1;
+
+  if (data.error || !data.plan) {
+    return fail(state, log, data.error ?? { reason: 'planning_failed', message: 'The planner returned no plan.' }, now);
+  }
+  if (data.assistant) state.messages.push(data.assistant);
+  const plan = data.plan;
+  if (plan.steps.length === 0) {
+    log.push(entry(now, { type: 'phase', phase: 'reflect', iteration: state.iteration }));
+    return complete(state, log, plan.answer ?? '', now);
+  }
+  if (state.stepsUsed + plan.steps.length > state.limits.maxSteps) {
+    return fail(state, log, {
+      reason: 'max_steps',
+      message: `The plan needs ${plan.steps.length} more steps but the agent allows ${state.limits.maxSteps} per run.`,
+    }, now);
+  }
+  state.stepsUsed += plan.steps.length;
+  state.steps = {};
+  state.stepOrder = plan.steps.map((s) => s.id);
+  for (const s of plan.steps) state.steps[s.id] = { ...s, status: 'pending' };
+  state.phase = 'act';
+  log.push(entry(now, { type: 'phase', phase: 'act', iteration: state.iteration, steps: plan.steps.length }));
+  startReadySteps(state, log, now);
+  return { state, log };
+}
+
+/** One step finished: merge it, start what it unblocked, and REFLECT when all are done. */
+export function onStepCompleted(prev: RunState, data: StepCompleted, now: number): Outcome {
+  const guard = expectPhase(prev, 'act', data.iteration);
+  if (guard) return guard;
+  const current = prev.steps[data.stepId];
+  if (!current) return { stale: `step ${data.stepId} is not in the current plan` };
+  if (current.status !== 'running') return { stale: `step ${data.stepId} is already ${current.status}` };
+
+  const state = begin(prev, now);
+  const log: Record<string, unknown>[] = [];
+  const step = state.steps[data.stepId];
+  step.status = data.ok ? 'succeeded' : 'failed';
+  step.output = data.output;
+  step.error = data.error;
+  step.endedAt = iso(now);
+  step.durationMs = Math.round(data.durationMs);
+  if (data.ok && data.remember?.length) state.effects = { facts: data.remember };
+  log.push(
+    entry(now, {
+      type: 'step',
+      stepId: step.id,
+      tool: step.tool,
+      status: step.status,
+      durationMs: step.durationMs,
+      ...(step.error ? { error: step.error } : {}),
+    }),
+  );
+  startReadySteps(state, log, now);
+  if (state.stepOrder.some((id) => !isDone(state.steps[id]))) return { state, log };
+  return toReflect(state, log, now);
+}
+
+/** REFLECT's model turn came back: finish with its answer, or plan again with its tool calls. */
+export function onReflection(prev: RunState, data: ModelCompleted, now: number): Outcome {
+  const guard = expectPhase(prev, 'reflect', data.iteration);
+  if (guard) return guard;
+  const state = begin(prev, now);
+  const log: Record<string, unknown>[] = [];
+  if (data.error || !data.reply) {
+    return fail(state, log, data.error ?? { reason: 'model_error', message: 'The model returned nothing.' }, now);
+  }
+  state.usage = addUsage(state.usage, data.reply.usage);
+  state.modelCalls += 1;
+  if (data.reply.toolCalls.length === 0) return complete(state, log, data.reply.text ?? '', now);
+
+  if (state.iteration >= state.limits.maxIterations) {
+    return fail(state, log, {
+      reason: 'max_iterations',
+      message: `The run used all ${state.limits.maxIterations} iterations the agent allows without an answer.`,
+    }, now);
+  }
+  state.iteration += 1;
+  state.phase = 'think';
+  log.push(entry(now, { type: 'phase', phase: 'think', iteration: state.iteration }));
+  return toPlan(state, log, now, data.reply.toolCalls);
+}
+
+/** Ends a running run that has passed its wall-clock deadline. */
+export function onDeadline(prev: RunState, now: number): Outcome {
+  if (prev.status !== 'running') return { stale: 'run already finished' };
+  if (Date.parse(prev.deadlineAt) > now) return { stale: 'deadline not reached' };
+  const state = begin(prev, now);
+  return fail(state, [], {
+    reason: 'timeout',
+    message: `The run did not finish within the agent's ${state.limits.timeoutSeconds}-second limit.`,
+  }, now);
+}
+
+function toPlan(
+  state: RunState,
+  log: Record<string, unknown>[],
+  now: number,
+  proposal?: ToolCall[],
+): Transition {
+  state.phase = 'plan';
+  log.push(entry(now, { type: 'phase', phase: 'plan', iteration: state.iteration }));
+  state.outbox = [
+    {
+      type: EventTypes.planRequested,
+      id: `${state.runId}.plan.${state.iteration}`,
+      data: {
+        ...ref(state),
+        messages: state.messages,
+        stepsLeft: state.limits.maxSteps - state.stepsUsed,
+        ...(proposal ? { proposal } : {}),
+      },
+    },
+  ];
+  return { state, log };
+}
+
+function toReflect(state: RunState, log: Record<string, unknown>[], now: number): Transition {
+  for (const id of state.stepOrder) {
+    const s = state.steps[id];
+    state.messages.push({
+      role: 'tool',
+      toolCallId: s.toolCallId ?? s.id,
+      name: s.tool,
+      content: s.status === 'succeeded' ? JSON.stringify(s.output ?? null) : `Error: ${s.error?.message ?? 'failed'}`,
+      ...(s.status === 'succeeded' ? {} : { isError: true }),
+    });
+  }
+  state.phase = 'reflect';
+  log.push(entry(now, { type: 'phase', phase: 'reflect', iteration: state.iteration }));
+  state.outbox = [
+    {
+      type: EventTypes.modelRequested,
+      id: `${state.runId}.reflect.${state.iteration}`,
+      extensions: { [PURPOSE_ATTRIBUTE]: 'reflect' },
+      data: {
+        ...ref(state),
+        purpose: 'reflect',
+        attempt: 1,
+        messages: state.messages,
+        stepsLeft: state.limits.maxSteps - state.stepsUsed,
+      },
+    },
+  ];
+  return { state, log };
+}
+
+function startReadySteps(state: RunState, log: Record<string, unknown>[], now: number): void {
+  const outbox: OutgoingEvent[] = [];
+  let changed = true;
+  while (changed) {
+    changed = false;
+    for (const id of state.stepOrder) {
+      const step = state.steps[id];
+      if (step.status !== 'pending') continue;
+      const deps = step.dependsOn.map((d) => state.steps[d]);
+      const failedDep = deps.find((d) => !d || d.status === 'failed');
+      if (failedDep !== undefined || deps.some((d) => d === undefined)) {
+        step.status = 'failed';
+        step.error = { reason: 'dependency_failed', message: `A step this one depends on did not succeed.` };
+        step.endedAt = iso(now);
+        log.push(entry(now, { type: 'step', stepId: id, tool: step.tool, status: 'failed', error: step.error }));
+        changed = true;
+        continue;
+      }
+      if (deps.every((d) => d.status === 'succeeded')) {
+        step.status = 'running';
+        step.startedAt = iso(now);
+        log.push(entry(now, { type: 'step', stepId: id, tool: step.tool, status: 'running' }));
+        outbox.push({
+          type: EventTypes.stepRequested,
+          id: `${state.runId}.step.${state.iteration}.${id}`,
+          data: {
+            ...ref(state),
+            step: { id: step.id, tool: step.tool, args: step.args, dependsOn: step.dependsOn, ...(step.toolCallId ? { toolCallId: step.toolCallId } : {}) },
+            timeoutMs: state.limits.stepTimeoutMs,
+          },
+        });
+      }
+    }
+  }
+  state.outbox = outbox;
+}
+
+function complete(state: RunState, log: Record<string, unknown>[], output: string, now: number): Transition {
+  state.status = 'completed';
+  state.phase = 'done';
+  state.output = output;
+  state.completedAt = iso(now);
+  state.effects = {
+    ...state.effects,
+    history: [
+      { role: 'user', content: state.input },
+      { role: 'assistant', content: output },
+    ],
+  };
+  log.push(entry(now, { type: 'status', status: 'completed', iteration: state.iteration, output }));
+  state.outbox = [finished(state, EventTypes.runCompleted)];
+  return { state, log };
+}
+
+function fail(state: RunState, log: Record<string, unknown>[], error: Failure, now: number): Transition {
+  state.status = 'failed';
+  state.phase = 'done';
+  state.error = error;
+  state.completedAt = iso(now);
+  log.push(entry(now, { type: 'status', status: 'failed', iteration: state.iteration, error }));
+  state.outbox = [finished(state, EventTypes.runFailed)];
+  return { state, log };
+}
+
+function finished(state: RunState, type: typeof EventTypes.runCompleted | typeof EventTypes.runFailed): OutgoingEvent {
+  const data: RunFinished = {
+    tenant: state.tenant,
+    runId: state.runId,
+    agentId: state.agentId,
+    sessionId: state.sessionId,
+    status: state.status === 'completed' ? 'completed' : 'failed',
+    iterations: state.iteration,
+    usage: state.usage,
+    ...(state.output !== undefined ? { output: state.output } : {}),
+    ...(state.error ? { error: state.error } : {}),
+  };
+  return { type, id: `${state.runId}.${state.status}`, data };
+}
+
+/** Copies the state for a new transition: fresh outbox and effects, deadline enforced later. */
+function begin(prev: RunState, now: number): RunState {
+  const state = structuredClone(prev);
+  state.updatedAt = iso(now);
+  state.outbox = [];
+  state.effects = {} satisfies Effects;
+  return state;
+}
+
+function expectPhase(state: RunState, phase: RunState['phase'], iteration: number): { stale: string } | undefined {
+  if (state.status !== 'running') return { stale: `run is ${state.status}` };
+  if (state.iteration !== iteration) return { stale: `event is for iteration ${iteration}, run is at ${state.iteration}` };
+  if (state.phase !== phase) return { stale: `run is in ${state.phase}, not ${phase}` };
+  return undefined;
+}
+
+function isDone(step: StepState): boolean {
+  return step.status === 'succeeded' || step.status === 'failed';
+}
+
+function ref(state: RunState) {
+  return { tenant: state.tenant, runId: state.runId, agentId: state.agentId, iteration: state.iteration };
+}
+
+function entry(now: number, fields: Record<string, unknown>): Record<string, unknown> {
+  return { at: iso(now), ...fields };
+}
+

@@ -1,0 +1,68 @@
+/**
+ * Loads every agent definition from DDO_AGENTS_DIR (default `./agents`) once per process.
+ * A bad file is fatal at start-up with a message naming the file and the field.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { ConfigError, NotFoundError } from '../errors';
+import { describeError, validatorFor } from '../schema';
+import { findTool } from '../tools/catalogue';
+import { agentSchema, type AgentDefinition } from './schema';
+
+export type AgentRegistry = ReadonlyMap<string, AgentDefinition>;
+
+const cache = new Map<string, AgentRegistry>();
+
+/** The agents folder for this process. */
+export function agentsDir(env: NodeJS.ProcessEnv = process.env): string {
+  return path.resolve(env.DDO_AGENTS_DIR ?? path.join(process.cwd(), 'agents'));
+}
+
+/** Reads and validates every `*.yaml`/`*.yml` file in `dir`. */
+export function loadAgents(dir: string = agentsDir()): AgentRegistry {
+  const cached = cache.get(dir);
+  if (cached) return cached;
+
+  if (!fs.existsSync(dir)) throw new ConfigError(`The agents folder ${dir} does not exist; set DDO_AGENTS_DIR.`);
+  const registry = new Map<string, AgentDefinition>();
+  for (const file of fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort()) {
+    const agent = parseAgentFile(path.join(dir, file));
+    if (registry.has(agent.id)) throw new ConfigError(`${file}: agent id ${agent.id} is defined twice.`);
+    registry.set(agent.id, agent);
+  }
+  cache.set(dir, registry);
+  return registry;
+}
+
+/** Parses and validates one agent file. */
+export function parseAgentFile(file: string): AgentDefinition {
+  const name = path.basename(file);
+  let doc: unknown;
+  try {
+    doc = parseYaml(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`${name}: not valid YAML: ${(err as Error).message}`, { file });
+  }
+  const validate = validatorFor(agentSchema);
+  if (!validate(doc)) {
+    const { message } = describeError(validate.errors, '');
+    throw new ConfigError(`${name}: field ${message.replace(/^\//, '')}.`, { file });
+  }
+  const agent = doc as AgentDefinition;
+  const expectedId = name.replace(/\.ya?ml$/, '');
+  if (agent.id !== expectedId) {
+    throw new ConfigError(`${name}: field id is ${agent.id} but the file name says ${expectedId}; make them match.`, { file });
+  }
+  agent.tools.forEach((tool, i) => {
+    if (!findTool(tool)) throw new ConfigError(`${name}: field tools/${i} names unknown tool ${JSON.stringify(tool)}.`, { file });
+  });
+  return agent;
+}
+
+/** Returns the agent or throws a 404 naming it. */
+export function requireAgent(registry: AgentRegistry, agentId: string): AgentDefinition {
+  const agent = registry.get(agentId);
+  if (!agent) throw new NotFoundError(`There is no agent ${JSON.stringify(agentId)}.`);
+  return agent;
+}

@@ -1,0 +1,192 @@
+/**
+ * The event catalogue: every CloudEvent type DDO sends, who sends it, who receives it, and the
+ * JSON Schema of its `data`. The Trigger manifests in knative/ route exactly these types, and
+ * the deployment check compares the two.
+ */
+import type { ChatMessage, ModelReply, ToolCall, Usage } from '../model/types';
+import * as schemas from './schemas';
+
+export const EVENT_SOURCE_PREFIX = '/ddo';
+
+/** The extension attribute that routes model replies back to whoever asked (plan or reflect). */
+export const PURPOSE_ATTRIBUTE = 'ddopurpose';
+
+export const EventTypes = {
+  runRequested: 'dev.ddo.run.requested',
+  planRequested: 'dev.ddo.plan.requested',
+  modelRequested: 'dev.ddo.model.requested',
+  modelCompleted: 'dev.ddo.model.completed',
+  planCreated: 'dev.ddo.plan.created',
+  stepRequested: 'dev.ddo.step.requested',
+  stepCompleted: 'dev.ddo.step.completed',
+  runCompleted: 'dev.ddo.run.completed',
+  runFailed: 'dev.ddo.run.failed',
+} as const;
+
+export type EventType = (typeof EventTypes)[keyof typeof EventTypes];
+
+export interface EventDefinition {
+  type: EventType;
+  summary: string;
+  producers: string[];
+  /** Services a Trigger delivers it to; an empty list means it is published for other systems. */
+  consumers: string[];
+  schema: Record<string, unknown>;
+}
+
+export const CATALOGUE: readonly EventDefinition[] = [
+  {
+    type: EventTypes.runRequested,
+    summary: 'Start a run of an agent on an input. Sent by the api-gateway or any system in the mesh.',
+    producers: ['api-gateway', 'external'],
+    consumers: ['orchestrator'],
+    schema: schemas.runRequestedData,
+  },
+  {
+    type: EventTypes.planRequested,
+    summary: 'THINK is done: plan the next iteration from the conversation and the tool catalogue.',
+    producers: ['orchestrator'],
+    consumers: ['planner'],
+    schema: schemas.planRequestedData,
+  },
+  {
+    type: EventTypes.modelRequested,
+    summary: 'Ask the executor for one model turn, for planning or for reflection.',
+    producers: ['planner', 'orchestrator'],
+    consumers: ['executor'],
+    schema: schemas.modelRequestedData,
+  },
+  {
+    type: EventTypes.modelCompleted,
+    summary: `A model turn finished; routed by the ${PURPOSE_ATTRIBUTE} attribute to the planner or orchestrator.`,
+    producers: ['executor'],
+    consumers: ['planner', 'orchestrator'],
+    schema: schemas.modelCompletedData,
+  },
+  {
+    type: EventTypes.planCreated,
+    summary: 'PLAN is done: a validated plan of steps, a direct answer, or the reason planning failed.',
+    producers: ['planner'],
+    consumers: ['orchestrator'],
+    schema: schemas.planCreatedData,
+  },
+  {
+    type: EventTypes.stepRequested,
+    summary: 'ACT: run one plan step (a tool call) whose dependencies are satisfied.',
+    producers: ['orchestrator'],
+    consumers: ['executor'],
+    schema: schemas.stepRequestedData,
+  },
+  {
+    type: EventTypes.stepCompleted,
+    summary: 'A step finished, with its output or error and any facts it wants remembered.',
+    producers: ['executor'],
+    consumers: ['orchestrator'],
+    schema: schemas.stepCompletedData,
+  },
+  {
+    type: EventTypes.runCompleted,
+    summary: 'A run ended with an answer.',
+    producers: ['orchestrator'],
+    consumers: [],
+    schema: schemas.runFinishedData,
+  },
+  {
+    type: EventTypes.runFailed,
+    summary: 'A run ended without an answer; `error.reason` says why.',
+    producers: ['orchestrator'],
+    consumers: [],
+    schema: schemas.runFinishedData,
+  },
+];
+
+/** Looks up a type in the catalogue. */
+export function definitionOf(type: string): EventDefinition | undefined {
+  return CATALOGUE.find((d) => d.type === type);
+}
+
+// Typed views of each event's data, kept beside the schemas they mirror.
+
+export interface RunRef {
+  tenant: string;
+  runId: string;
+  agentId: string;
+  iteration: number;
+}
+
+export interface Failure {
+  reason: string;
+  message: string;
+}
+
+export interface PlanStep {
+  id: string;
+  tool: string;
+  args: Record<string, unknown>;
+  dependsOn: string[];
+  toolCallId?: string;
+}
+
+export interface Plan {
+  steps: PlanStep[];
+  answer?: string;
+}
+
+export interface RunRequested {
+  tenant: string;
+  agentId: string;
+  runId?: string;
+  sessionId?: string;
+  input: string;
+}
+
+export interface PlanRequested extends RunRef {
+  messages: ChatMessage[];
+  proposal?: ToolCall[];
+  stepsLeft: number;
+}
+
+export interface ModelRequested extends RunRef {
+  purpose: 'plan' | 'reflect';
+  attempt: number;
+  messages: ChatMessage[];
+  stepsLeft: number;
+}
+
+export interface ModelCompleted extends ModelRequested {
+  reply?: ModelReply;
+  error?: Failure;
+}
+
+export interface PlanCreated extends RunRef {
+  plan?: Plan;
+  assistant?: ChatMessage;
+  usage?: Usage;
+  error?: Failure;
+}
+
+export interface StepRequested extends RunRef {
+  step: PlanStep;
+  timeoutMs: number;
+}
+
+export interface StepCompleted extends RunRef {
+  stepId: string;
+  ok: boolean;
+  output?: unknown;
+  error?: Failure;
+  remember?: string[];
+  durationMs: number;
+}
+
+export interface RunFinished {
+  tenant: string;
+  runId: string;
+  agentId: string;
+  sessionId: string;
+  status: 'completed' | 'failed';
+  output?: string;
+  error?: Failure;
+  iterations: number;
+  usage: Usage;
+}

@@ -1,0 +1,64 @@
+/**
+ * Sends CloudEvents to the broker ingress in HTTP binary mode. Data is validated against the
+ * catalogue before it leaves (a failure there is our bug, not the receiver's), and event ids are
+ * chosen by the caller, deterministically, so a re-sent event is recognised as a duplicate.
+ */
+import { CloudEvent, HTTP } from 'cloudevents';
+import { DdoError, TransientError } from '../errors';
+import { validatorFor, describeError } from '../schema';
+import { definitionOf, EVENT_SOURCE_PREFIX, type EventType } from './catalogue';
+
+export interface OutgoingEvent {
+  type: EventType;
+  id: string;
+  data: unknown;
+  /** Extension attributes, for example the purpose a model reply is routed by. */
+  extensions?: Record<string, string>;
+}
+
+export interface Emitter {
+  emit(events: OutgoingEvent | OutgoingEvent[]): Promise<void>;
+}
+
+/** Builds the binary-mode HTTP message for an event sent by `service`. */
+export function toBinaryMessage(service: string, event: OutgoingEvent): { headers: Record<string, string>; body: string } {
+  const definition = definitionOf(event.type);
+  if (!definition) throw new DdoError(`Event type ${event.type} is not in the catalogue.`);
+  const validate = validatorFor(definition.schema);
+  if (!validate(event.data)) {
+    const { message } = describeError(validate.errors, 'data');
+    throw new DdoError(`Refusing to emit an invalid ${event.type}: ${message}.`, { reason: 'invalid_emit' });
+  }
+  const ce = new CloudEvent({
+    specversion: '1.0',
+    type: event.type,
+    source: `${EVENT_SOURCE_PREFIX}/${service}`,
+    id: event.id,
+    datacontenttype: 'application/json',
+    data: event.data,
+    ...event.extensions,
+  });
+  const message = HTTP.binary(ce);
+  return { headers: message.headers as Record<string, string>, body: message.body as string };
+}
+
+/** An emitter that POSTs each event to the broker ingress URL. */
+export function brokerEmitter(service: string, brokerUrl: string, timeoutMs = 5_000): Emitter {
+  const send = async (event: OutgoingEvent): Promise<void> => {
+    const { headers, body } = toBinaryMessage(service, event);
+    let res: Response;
+    try {
+      res = await fetch(brokerUrl, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) });
+    } catch (err) {
+      throw new TransientError(`The broker at ${brokerUrl} is unreachable: ${(err as Error).message}`, err);
+    }
+    await res.arrayBuffer();
+    if (!res.ok) throw new TransientError(`The broker refused ${event.type} with HTTP ${res.status}.`);
+  };
+  return {
+    async emit(events) {
+      const list = Array.isArray(events) ? events : [events];
+      await Promise.all(list.map(send));
+    },
+  };
+}

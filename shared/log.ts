@@ -1,0 +1,42 @@
+/**
+ * Structured JSON logs (pino), quiet by default. Every line carries the service name and, when
+ * known, the trace id of the event or request being handled. Credentials are redacted by path;
+ * prompt and answer text is never passed to the logger unless DDO_LOG_CONTENT=true.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import pino, { type Logger } from 'pino';
+
+export type { Logger };
+
+interface LogContext {
+  traceId?: string;
+  runId?: string;
+}
+
+const context = new AsyncLocalStorage<LogContext>();
+
+/** Runs `fn` with fields that every log line inside it will carry. */
+export function withLogContext<T>(fields: LogContext, fn: () => T): T {
+  return context.run({ ...context.getStore(), ...fields }, fn);
+}
+
+/** Creates the service's logger; level from DDO_LOG_LEVEL (default `info`, `silent` to mute). */
+export function createLogger(service: string, env: NodeJS.ProcessEnv = process.env): Logger {
+  return pino({
+    name: service,
+    level: env.DDO_LOG_LEVEL ?? 'info',
+    base: { service },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+    mixin: () => ({ ...context.getStore() }),
+    redact: {
+      paths: ['authorization', 'headers.authorization', '*.apiKey', '*.token', 'key', 'apiKey'],
+      censor: '[redacted]',
+    },
+  });
+}
+
+/** Whether prompt and output text may be logged (DDO_LOG_CONTENT=true). */
+export function shouldLogContent(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.DDO_LOG_CONTENT === 'true';
+}

@@ -1,0 +1,59 @@
+/**
+ * Provider-neutral conversation types. Every provider maps these to its own wire format and
+ * back; tool-call ids pair each result with the call that asked for it.
+ */
+
+export interface ToolCall {
+  id: string;
+  name: string;
+  arguments: Record<string, unknown>;
+}
+
+export type ChatMessage =
+  | { role: 'system'; content: string }
+  | { role: 'user'; content: string }
+  | { role: 'assistant'; content?: string; toolCalls?: ToolCall[] }
+  | { role: 'tool'; toolCallId: string; name: string; content: string; isError?: boolean };
+
+/** What a model is told about one tool: the same JSON Schema the executor validates against. */
+export interface ToolSpec {
+  name: string;
+  description: string;
+  inputSchema: Record<string, unknown>;
+}
+
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+}
+
+export interface ModelReply {
+  provider: string;
+  model: string;
+  text?: string;
+  toolCalls: ToolCall[];
+  usage: Usage;
+  finishReason: 'stop' | 'tool_calls' | 'length' | 'error';
+}
+
+export interface ModelRequest {
+  model: string;
+  messages: ChatMessage[];
+  tools: ToolSpec[];
+  /** Options from the agent file, passed through to the provider. */
+  options?: Record<string, unknown>;
+}
+
+/** One model backend. Implementations live in the executor, the only holder of credentials. */
+export interface ModelProvider {
+  readonly name: string;
+  complete(request: ModelRequest, signal: AbortSignal): Promise<ModelReply>;
+}
+
+export const ZERO_USAGE: Usage = Object.freeze({ inputTokens: 0, outputTokens: 0 });
+
+/** Adds two usage records. */
+export function addUsage(a: Usage, b: Usage | undefined): Usage {
+  if (!b) return a;
+  return { inputTokens: a.inputTokens + b.inputTokens, outputTokens: a.outputTokens + b.outputTokens };
+}
