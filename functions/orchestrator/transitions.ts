@@ -107,6 +107,8 @@ export function onPlanCreated(prev: RunState, data: PlanCreated, now: number): O
   state.phase = 'act';
   log.push(entry(now, { type: 'phase', phase: 'act', iteration: state.iteration, steps: plan.steps.length }));
   startReadySteps(state, log, now);
+  // Steps whose dependencies can never be met are failed at once; then nothing is left to wait for.
+  if (state.stepOrder.every((id) => isDone(state.steps[id]))) return toReflect(state, log, now);
   return { state, log };
 }
 
@@ -263,6 +265,17 @@ function startReadySteps(state: RunState, log: Record<string, unknown>[], now: n
           },
         });
       }
+    }
+  }
+  const isWaiting = state.stepOrder.some((id) => state.steps[id].status === 'running');
+  if (!isWaiting) {
+    // Nothing runs, so the pending steps wait on each other: a dependency cycle.
+    for (const id of state.stepOrder.filter((i) => state.steps[i].status === 'pending')) {
+      const step = state.steps[id];
+      step.status = 'failed';
+      step.error = { reason: 'dependency_cycle', message: 'The step depends, directly or not, on itself.' };
+      step.endedAt = iso(now);
+      log.push(entry(now, { type: 'step', stepId: id, tool: step.tool, status: 'failed', error: step.error }));
     }
   }
   state.outbox = outbox;

@@ -29,11 +29,12 @@ export function findExpression(input: string): string | undefined {
 }
 
 function wordsToDigits(text: string): string {
-  let out = text;
-  for (const [re, op] of OPERATORS) out = out.replace(re, ` ${op} `);
+  // Numbers first: once "minus" has become " - ", it would read as a hyphen inside a number.
   const numberWord = `(?:${[...SMALL, ...TENS.filter(Boolean), ...Object.keys(SCALES)].join('|')})`;
   const run = new RegExp(`\\b${numberWord}(?:[\\s-]+(?:and[\\s-]+)?${numberWord})*\\b`, 'g');
-  return out.replace(run, (words) => String(parseNumberWords(words)));
+  let out = text.replace(run, (words) => String(parseNumberWords(words)));
+  for (const [re, op] of OPERATORS) out = out.replace(re, ` ${op} `);
+  return out;
 }
 
 function parseNumberWords(words: string): number {
@@ -84,11 +85,13 @@ const STOP = new Set(['what', 'is', 'are', 'my', 'the', 'a', 'an', 'of', 'do', '
 
 /** The remembered fact that best matches the question, by shared content words. */
 export function bestFact(question: string, facts: string[]): string | undefined {
-  const words = (s: string) => new Set(s.toLowerCase().match(/[\p{L}\p{N}]+/gu)?.filter((w) => !STOP.has(w)) ?? []);
+  // Crude stemming (a trailing s) so "foods" in a question finds "food" in a fact and back.
+  const words = (s: string) =>
+    new Set(s.toLowerCase().match(/[\p{L}\p{N}]+/gu)?.filter((w) => !STOP.has(w)).map((w) => w.replace(/s$/, '')) ?? []);
   const q = words(question);
   let best: { fact: string; score: number } | undefined;
   for (const fact of facts) {
-    const score = [...words(fact)].filter((w) => q.has(w) || q.has(w.replace(/s$/, ''))).length;
+    const score = [...words(fact)].filter((w) => q.has(w)).length;
     if (score > 0 && (!best || score > best.score)) best = { fact, score };
   }
   return best?.fact;

@@ -25,39 +25,43 @@ export function evaluate(expression: string): number {
   };
 
   const primary = (): number => {
+    if (take('(')) {
+      const v = sum();
+      if (!take(')')) throw new BadRequestError('A closing parenthesis is missing.', 'expression');
+      return v;
+    }
+    const t = peek();
+    if (t?.kind === 'num') {
+      pos++;
+      return t.value;
+    }
+    throw new BadRequestError(t ? `Unexpected ${JSON.stringify(t.value)} in the expression.` : 'The expression ends too early.', 'expression');
+  };
+  // Signs bind looser than ^ (-2 ^ 2 is -4) but an exponent may carry its own sign (2 ^ -1).
+  const unary = (): number => {
     if (++depth > MAX_DEPTH) throw new BadRequestError('The expression is nested too deeply.', 'expression');
     try {
-      if (take('-')) return -primary();
-      if (take('+')) return primary();
-      if (take('(')) {
-        const v = sum();
-        if (!take(')')) throw new BadRequestError('A closing parenthesis is missing.', 'expression');
-        return v;
-      }
-      const t = peek();
-      if (t?.kind === 'num') {
-        pos++;
-        return t.value;
-      }
-      throw new BadRequestError(t ? `Unexpected ${JSON.stringify(t.value)} in the expression.` : 'The expression ends too early.', 'expression');
+      if (take('-')) return -unary();
+      if (take('+')) return unary();
+      return power();
     } finally {
       depth--;
     }
   };
   const power = (): number => {
     const base = primary();
-    return take('^') ? base ** power() : base;
+    return take('^') ? base ** unary() : base;
   };
   const product = (): number => {
-    let v = power();
+    let v = unary();
     for (;;) {
-      if (take('*')) v *= power();
+      if (take('*')) v *= unary();
       else if (take('/')) {
-        const d = power();
+        const d = unary();
         if (d === 0) throw new BadRequestError('Division by zero.', 'expression');
         v /= d;
       } else if (take('%')) {
-        const d = power();
+        const d = unary();
         if (d === 0) throw new BadRequestError('Modulo by zero.', 'expression');
         v %= d;
       } else return v;

@@ -1,0 +1,25 @@
+# One image per function: FUNCTION_FOLDER picks the folder under functions/, FUNCTION_TARGET the
+# functions-framework target it registers. skaffold.yaml builds each with its own build args.
+FROM node:22-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.json ./
+RUN npm ci --no-audit --no-fund
+COPY shared ./shared
+COPY functions ./functions
+RUN npx tsc -p . && npm prune --omit=dev
+
+FROM node:22-bookworm-slim
+ARG FUNCTION_FOLDER
+ARG FUNCTION_TARGET
+ENV NODE_ENV=production \
+    FUNCTION_TARGET=${FUNCTION_TARGET} \
+    FUNCTION_SOURCE=/app/dist/functions/${FUNCTION_FOLDER} \
+    NODE_OPTIONS=--require=/app/dist/shared/runtime/preload.js
+WORKDIR /app
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist/shared ./dist/shared
+COPY --from=build /app/dist/functions ./dist/functions
+COPY agents ./agents
+COPY istio ./istio
+USER node
+CMD ["node", "node_modules/@google-cloud/functions-framework/build/src/main.js"]
