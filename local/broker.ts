@@ -92,8 +92,9 @@ export interface LocalBroker {
 const DEFAULT_MAX_BODY_BYTES = 1_048_576;
 const DEFAULT_ATTEMPT_TIMEOUT_MS = 60_000;
 const REQUIRED_ATTRIBUTES = ['specversion', 'id', 'source', 'type'] as const;
-// Knative's broker keeps a hop budget in this extension (ingress sets it, the filter strips it
-// before delivery and re-attaches it to replies); the local broker lowers it per reply hop.
+// Knative's broker keeps a hop budget in this extension: the ingress sets it, the filter strips
+// it before delivery and re-attaches it to replies. Knative re-attaches it unchanged; the local
+// broker lowers it per reply hop, so a reply loop ends in a dead letter instead of spinning.
 const TTL_ATTRIBUTE = 'knativebrokerttl';
 const DEFAULT_TTL = 255;
 const ARRIVAL_ATTRIBUTE = 'knativearrivaltime';
@@ -113,7 +114,8 @@ interface SendResult {
   body: Buffer;
 }
 
-interface DeliveryPolicy {
+/** A delivery spec turned into numbers: attempts, waits and the sink of last resort. */
+export interface DeliveryPolicy {
   retry: number;
   backoffMs: (retriesDone: number) => number;
   timeoutMs: number;
@@ -169,7 +171,12 @@ export function createLocalBroker(opts: LocalBrokerOptions): LocalBroker {
     }
   };
 
-  const deliver = async (brokerKey: string, trigger: TriggerManifest, event: BrokerEvent, ttl: number) => {
+  const deliver = async (
+    brokerKey: string,
+    trigger: TriggerManifest,
+    event: BrokerEvent,
+    ttl: number,
+  ): Promise<void> => {
     const policy = policyOf(trigger.spec.delivery, opts.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS);
     const where = `${trigger.metadata.namespace}/${trigger.metadata.name}`;
     const url = resolveDestination(trigger.spec.subscriber);
@@ -277,7 +284,7 @@ export function createLocalBroker(opts: LocalBrokerOptions): LocalBroker {
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const { pathname } = new URL(req.url ?? '/', 'http://broker.invalid');
-    const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    const parts = pathname.split('/').filter(Boolean).map(decodePathSegment);
 
     if (pathname === '/healthz') {
       allow(req, ['GET', 'HEAD']);
@@ -518,6 +525,14 @@ function withoutDeliveryExtensions(event: BrokerEvent): BrokerEvent {
   const attributes = { ...event.attributes };
   for (const name of [...ERROR_ATTRIBUTES, ARRIVAL_ATTRIBUTE]) delete attributes[name];
   return { ...event, attributes };
+}
+
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment; // malformed escapes match no route and end as a 404
+  }
 }
 
 function singleHeader(value: string | string[] | undefined): string | undefined {

@@ -113,10 +113,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   for (const f of FUNCTIONS) {
     ports[f.portKey] = await claimPort(settings[f.portKey], f.name, stackSettings[f.portKey].env);
   }
-  const urlOf = (f: FunctionSpec) => `http://${HOST}:${ports[f.portKey]}`;
+  const functionUrls = Object.fromEntries(
+    FUNCTIONS.map((f) => [f.name, `http://${HOST}:${ports[f.portKey]}`]),
+  ) as Record<FunctionName, string>;
 
   const { brokers, triggers } = loadManifests([path.join(root, 'knative'), path.join(root, 'brokers')]);
-  const serviceUrls = new Map<string, string>(FUNCTIONS.map((f) => [f.service, urlOf(f)]));
+  const serviceUrls = new Map<string, string>(FUNCTIONS.map((f) => [f.service, functionUrls[f.name]]));
   let brokerBase = '';
   const broker = createLocalBroker({
     brokers,
@@ -138,8 +140,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     NODE_ENV: env.NODE_ENV ?? 'production', // the framework hides stack traces in production
     DDO_BIND_HOST: HOST,
     DDO_BROKER_URL: `${brokerBase}/ddo/default`,
-    DDO_MEMORY_URL: urlOf(FUNCTIONS[0]),
-    DDO_ORCHESTRATOR_URL: urlOf(FUNCTIONS[1]),
+    DDO_MEMORY_URL: functionUrls.memory,
+    DDO_ORCHESTRATOR_URL: functionUrls.orchestrator,
     DDO_API_KEYS: credentials.apiKeys,
   };
   const processes = new Map<FunctionName, FunctionProcess>(
@@ -174,7 +176,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   try {
     await Promise.all([...processes.values()].map((p) => p.start()));
-    await waitForHealthz(`${urlOf(FUNCTIONS[4])}/healthz`, timeoutMs);
+    await waitForHealthz(`${functionUrls['api-gateway']}/healthz`, timeoutMs);
   } catch (err) {
     await stop();
     throw err;
@@ -182,7 +184,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   processes.forEach((p) => p.supervise());
 
   const urls = {
-    ...(Object.fromEntries(FUNCTIONS.map((f) => [f.name, urlOf(f)])) as Record<FunctionName, string>),
+    ...functionUrls,
     broker: `${brokerBase}/ddo/default`,
     deadLetters: `${brokerBase}/dead-letters`,
   };
@@ -446,24 +448,29 @@ function printBanner(elapsedMs: number, apiUrl: string, { tenant, apiKey }: Cred
 }
 
 if (require.main === module) {
-  startStack()
-    .then((stack) => {
-      const log = createLogger('ddo-stack');
-      const shutdown = (signal: NodeJS.Signals) => {
-        log.info({ signal }, 'stopping the local stack');
-        stack.stop().then(
-          () => process.exit(0),
-          (err: unknown) => {
-            log.error({ err }, 'the local stack did not stop cleanly');
-            process.exit(1);
-          },
-        );
-      };
-      process.once('SIGINT', shutdown);
-      process.once('SIGTERM', shutdown);
-    })
-    .catch((err: unknown) => {
-      createLogger('ddo-stack').fatal({ err }, (err as Error).message);
-      process.exitCode = 1;
-    });
+  const log = createLogger('ddo-stack');
+  let running: Stack | undefined;
+  // Installed before anything starts, so a signal during start-up cannot orphan a child.
+  const shutdown = (signal: NodeJS.Signals) => {
+    log.info({ signal }, 'stopping the local stack');
+    // Still starting: exiting is enough, the exit hook kills every child spawned so far.
+    if (!running) process.exit(0);
+    running.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, 'the local stack did not stop cleanly');
+        process.exit(1);
+      },
+    );
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, shutdown);
+  startStack().then(
+    (stack) => {
+      running = stack;
+    },
+    (err: unknown) => {
+      log.fatal({ err }, (err as Error).message);
+      process.exit(1);
+    },
+  );
 }

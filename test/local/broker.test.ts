@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import pino from 'pino';
 import { CATALOGUE } from '../../shared/events/catalogue';
-import { createLogger } from '../../shared/log';
+import { createLogger, type Logger } from '../../shared/log';
 import { createLocalBroker, isRetryable, policyOf, type LocalBroker } from '../../local/broker';
 import { loadManifests, type DeliverySpec, type TriggerManifest } from '../../local/manifests';
 
@@ -75,7 +76,7 @@ let urlOverrides: Record<string, string>;
 // The manifests' own delivery spec, with a tiny backoff so retries take milliseconds.
 const fastDelivery = (t: TriggerManifest): DeliverySpec => ({ ...t.spec.delivery, backoffDelay: 'PT0.001S' });
 
-async function startBroker(): Promise<void> {
+async function startBroker(logger: Logger = silent): Promise<void> {
   broker = createLocalBroker({
     brokers: MANIFESTS.brokers,
     triggers: () =>
@@ -88,7 +89,7 @@ async function startBroker(): Promise<void> {
       return urlOverrides[name] ?? subscribers[name]?.url;
     },
     dataDir,
-    logger: silent,
+    logger,
   });
   brokerUrl = await broker.listen(0, '127.0.0.1');
 }
@@ -137,7 +138,9 @@ function partition<T>(items: T[], test: (item: T) => boolean): [T[], T[]] {
 }
 
 describe('local broker routing of knative/triggers.yaml', () => {
-  const cases = MANIFESTS.triggers.map((t) => [t.metadata.name, t.spec.filter.attributes.type, serviceOf(t), t] as const);
+  const cases = MANIFESTS.triggers.map(
+    (t) => [t.metadata.name, t.spec.filter.attributes.type, serviceOf(t), t] as const,
+  );
 
   test.each(cases)(
     'Trigger %s delivers %s to %s and to no other service',
@@ -208,15 +211,15 @@ describe('local broker routing of knative/triggers.yaml', () => {
   });
 
   it('accepts a structured-mode event and forwards it in binary mode', async () => {
-    const event = { specversion: '1.0', id: 's-1', source: '/x', type: 'dev.ddo.run.requested', data: { n: 1 } };
+    const event = { specversion: '1.0', id: 's-1', source: '/x', type: 'dev.ddo.run.requested', data: [1] };
     const structured = { 'content-type': 'application/cloudevents+json; charset=utf-8' };
 
     const res = await publish(structured, JSON.stringify(event));
     const [got] = await subscribers['ddo-orchestrator'].received(1);
 
     expect(res.status).toBe(202);
-    expect(got.headers).toMatchObject({ 'ce-id': 's-1', 'ce-source': '/x', 'content-type': 'application/json' });
-    expect(JSON.parse(got.body.toString())).toEqual({ n: 1 });
+    expect(got.headers).toMatchObject({ 'ce-id': 's-1', 'content-type': 'application/json' });
+    expect(JSON.parse(got.body.toString())).toEqual([1]);
   });
 });
 
@@ -284,6 +287,23 @@ describe('local broker delivery', () => {
     expect(entry.errorData).toMatch(/^dispatch error: /);
   });
 
+  it('logs an event at error level, with its id, when even the dead-letter sink fails', async () => {
+    const lines: string[] = [];
+    await broker.close();
+    await startBroker(pino({ level: 'error' }, { write: (line: string) => lines.push(line) }));
+    deliveryOverride = { retry: 0, deadLetterSink: { uri: `${brokerUrl}/no-such-sink` } };
+    subscribers['ddo-planner'].answer = () => ({ status: 400 });
+    const headers = ceHeaders('dev.ddo.plan.requested');
+
+    await publish(headers);
+    await broker.whenIdle();
+
+    expect(broker.counters()).toMatchObject({ deadLettered: 0, failed: 1 });
+    expect(lines.map((l) => JSON.parse(l) as Record<string, unknown>)).toEqual([
+      expect.objectContaining({ level: 50, eventId: headers['ce-id'], errorCode: 400, sinkStatus: 404 }),
+    ]);
+  });
+
   it('publishes a reply event back into the broker, where its own trigger routes it', async () => {
     subscribers['ddo-planner'].answer = () => ({
       status: 200,
@@ -311,17 +331,18 @@ describe('local broker delivery', () => {
 });
 
 describe('local broker ingress errors', () => {
+  const INGRESS = '/ddo/default';
   const headers = ceHeaders('dev.ddo.run.requested');
   const { 'ce-source': _source, ...withoutSource } = headers;
 
   test.each([
-    ['a missing ce-source', 'POST', '/ddo/default', withoutSource, 400, 'ce-source'],
-    ['no CloudEvent at all', 'POST', '/ddo/default', { 'content-type': 'text/plain' }, 400, 'ce-specversion'],
-    ['specversion 0.3', 'POST', '/ddo/default', { ...headers, 'ce-specversion': '0.3' }, 400, 'ce-specversion'],
-    ['a malformed time', 'POST', '/ddo/default', { ...headers, 'ce-time': 'yesterday' }, 400, 'ce-time'],
-    ['a bad dataschema', 'POST', '/ddo/default', { ...headers, 'ce-dataschema': 'no uri' }, 400, 'ce-dataschema'],
+    ['a missing ce-source', 'POST', INGRESS, withoutSource, 400, 'ce-source'],
+    ['no CloudEvent at all', 'POST', INGRESS, { 'content-type': 'text/plain' }, 400, 'ce-specversion'],
+    ['specversion 0.3', 'POST', INGRESS, { ...headers, 'ce-specversion': '0.3' }, 400, 'ce-specversion'],
+    ['a malformed time', 'POST', INGRESS, { ...headers, 'ce-time': 'yesterday' }, 400, 'ce-time'],
+    ['a bad dataschema', 'POST', INGRESS, { ...headers, 'ce-dataschema': 'no uri' }, 400, 'ce-dataschema'],
     ['an unknown broker', 'POST', '/ddo/other', headers, 404, undefined],
-    ['a GET on the ingress', 'GET', '/ddo/default', {}, 405, undefined],
+    ['a GET on the ingress', 'GET', INGRESS, {}, 405, undefined],
   ])('answers %s with a problem', async (_case, method, target, reqHeaders, status, field) => {
     const res = await fetch(`${brokerUrl}${target}`, {
       method,
@@ -363,8 +384,9 @@ describe('local broker dead-letter store', () => {
     await broker.whenIdle();
 
     expect(listed).toEqual([
-      expect.objectContaining({ id: entry.id, eventId: headers['ce-id'], errorCode: 422, errorData: 'no tool' }),
+      expect.objectContaining({ id: entry.id, eventId: headers['ce-id'], errorCode: 422 }),
     ]);
+    expect(listed[0].errorData).toBe('no tool');
     expect(replay.status).toBe(202);
     const replayed = subscribers['ddo-executor'].deliveries[1];
     expect(replayed.headers['ce-id']).toBe(headers['ce-id']);

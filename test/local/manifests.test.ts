@@ -99,8 +99,8 @@ describe('loadManifests', () => {
       `apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata: { name: ${name}, namespace: ddo }\n` +
       `spec:\n  broker: default\n  subscriber: { uri: "http://s" }\n${extra}`;
     fs.writeFileSync(path.join(dir, 'broker.yml'), broker);
-    const triggers = `${trigger('a')}\n---\n${trigger('b', '  delivery: { retry: 7 }')}`;
-    fs.writeFileSync(path.join(dir, 'triggers.yaml'), triggers);
+    const twoTriggers = `${trigger('a')}\n---\n${trigger('b', '  delivery: { retry: 7 }')}`;
+    fs.writeFileSync(path.join(dir, 'triggers.yaml'), twoTriggers);
     fs.writeFileSync(path.join(dir, 'notes.txt'), 'not a manifest');
 
     const { triggers } = loadManifests([dir]);
