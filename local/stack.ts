@@ -235,7 +235,12 @@ class FunctionProcess {
   /** Spawns the process and resolves once its port answers; rejects, naming it, if it exits first. */
   async start(): Promise<void> {
     const { command, env } = this.ctx;
-    const child = spawn(process.execPath, command, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // stdin is a pipe the child never reads from us: it closes when this process dies in any way,
+    // even SIGKILL, and the preload then exits the child (DDO_EXIT_WITH_PARENT).
+    const child = spawn(process.execPath, command, {
+      env: { ...env, DDO_EXIT_WITH_PARENT: 'true' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     this.child = child;
     this.lastStartAt = Date.now();
     pipeLines(child.stdout, this.ctx.stdout, this.tail);

@@ -23,7 +23,6 @@ export function withLogContext<T>(fields: LogContext, fn: () => T): T {
 /** Creates the service's logger; level from DDO_LOG_LEVEL (default `info`, `silent` to mute). */
 export function createLogger(service: string, env: NodeJS.ProcessEnv = process.env): Logger {
   return pino({
-    name: service,
     level: env.DDO_LOG_LEVEL ?? 'info',
     base: { service },
     timestamp: pino.stdTimeFunctions.isoTime,

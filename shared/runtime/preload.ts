@@ -3,6 +3,7 @@
  * stack and in the container image alike. It is the one seam where DDO adjusts the framework:
  *
  * - the framework has no host option, so DDO_BIND_HOST (127.0.0.1 locally) pins `listen()`;
+ * - under the local stack, DDO_EXIT_WITH_PARENT ends the process when the stack dies;
  * - the framework's body parsers reject malformed or oversized bodies through Express's default
  *   HTML error page; this renders those as problem+json instead and enforces DDO_MAX_BODY_BYTES
  *   from Content-Length before a byte of the body is read.
@@ -13,6 +14,13 @@ import { BadRequestError, DdoError, NotFoundError, PayloadTooLargeError, Unsuppo
 import { toProblem, PROBLEM_CONTENT_TYPE } from '../http/problem';
 
 const bindHost = process.env.DDO_BIND_HOST;
+
+if (process.env.DDO_EXIT_WITH_PARENT === 'true') {
+  // Set by the local stack: its end of our stdin closes when it dies, so no child is orphaned.
+  process.stdin.on('end', () => process.exit(0));
+  process.stdin.on('error', () => process.exit(0));
+  process.stdin.resume();
+}
 const maxBodyBytes = Number(process.env.DDO_MAX_BODY_BYTES ?? 1_048_576);
 
 if (bindHost) {
