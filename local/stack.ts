@@ -238,7 +238,8 @@ class FunctionProcess {
     // stdin is a pipe the child never reads from us: it closes when this process dies in any way,
     // even SIGKILL, and the preload then exits the child (DDO_EXIT_WITH_PARENT).
     const child = spawn(process.execPath, command, {
-      env: { ...env, DDO_EXIT_WITH_PARENT: 'true' },
+      // Each function is its own OpenTelemetry service, as its Knative Service is in the cluster.
+      env: { ...env, DDO_EXIT_WITH_PARENT: 'true', OTEL_SERVICE_NAME: this.spec.service },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     this.child = child;

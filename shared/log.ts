@@ -5,6 +5,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pino, { type Logger } from 'pino';
+import { activeIds } from './telemetry/tracing';
 
 export type { Logger };
 
@@ -27,7 +28,10 @@ export function createLogger(service: string, env: NodeJS.ProcessEnv = process.e
     base: { service },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
-    mixin: () => ({ ...context.getStore() }),
+    mixin: () => {
+      const ids = activeIds();
+      return ids ? { ...context.getStore(), traceId: ids.traceId, spanId: ids.spanId } : { ...context.getStore() };
+    },
     redact: {
       paths: ['authorization', 'headers.authorization', '*.apiKey', '*.token', 'key', 'apiKey'],
       censor: '[redacted]',

@@ -11,6 +11,7 @@ import type { Emitter } from '../../shared/events/emit';
 import type { Logger } from '../../shared/log';
 import type { MemoryClient } from './memory-client';
 import { isTerminal, type RunState } from './run-state';
+import { endedPhases, recordRunSpans, traceForNewRun, withPhaseContext } from './run-trace';
 import { onDeadline, type Outcome, type Transition } from './transitions';
 
 const MAX_CAS_ATTEMPTS = 25;
@@ -29,7 +30,9 @@ export class RunEngine {
 
   /** Stores a new run (idempotently: an existing run is returned as it is) and sends its outbox. */
   async create(start: Transition, key: string): Promise<RunState> {
-    const state = { ...start.state, processed: [key], cause: key };
+    const state: RunState = { ...start.state, processed: [key], cause: key, trace: traceForNewRun() };
+    const phases = endedPhases(undefined, start.log);
+    state.phaseStartedAt = phases.startedAt;
     try {
       await this.memory.commitRun(state.tenant, state.runId, 0, state, start.log);
     } catch (err) {
@@ -39,6 +42,7 @@ export class RunEngine {
       return existing.state;
     }
     this.log.info({ runId: state.runId, agentId: state.agentId }, 'run started');
+    recordRunSpans(state, phases.ended);
     await this.flush(state);
     return state;
   }
@@ -63,12 +67,15 @@ export class RunEngine {
       const next = outcome.state;
       next.processed = [...state.processed, key].slice(-PROCESSED_KEEP);
       next.cause = key;
+      const phases = endedPhases(state, outcome.log);
+      next.phaseStartedAt = phases.startedAt;
       try {
         await this.memory.commitRun(tenant, runId, version, next, outcome.log);
       } catch (err) {
         if (err instanceof ConflictError) continue;
         throw err;
       }
+      recordRunSpans(next, phases.ended);
       if (isTerminal(next.status)) this.logFinished(next);
       await this.flush(next);
       return next;
@@ -119,7 +126,7 @@ export class RunEngine {
         Math.max(2, state.limits.historyTurns * 2),
       );
     }
-    if (state.outbox.length > 0) await this.emitter.emit(state.outbox);
+    if (state.outbox.length > 0) await this.emitter.emit(withPhaseContext(state, state.outbox));
     this.changes.emit(`${state.tenant}/${state.runId}`);
   }
 

@@ -1,5 +1,7 @@
 /** The orchestrator's client for the memory service API. */
 import { requestJson } from '../../shared/http/client';
+import { ATTR } from '../../shared/telemetry/attributes';
+import { inSpan, SpanKind } from '../../shared/telemetry/tracing';
 import type { Fact, HistoryMessage, RunLogEntry, RunSummary } from '../memory/store/types';
 import type { RunState } from './run-state';
 
@@ -13,8 +15,20 @@ export interface MemoryClient {
   putFact(tenant: string, agentId: string, text: string, sessionId?: string): Promise<void>;
 }
 
-/** Builds a client over the memory service's base URL. */
+/** Builds a client over the memory service's base URL; every call is a client span. */
 export function memoryClient(baseUrl: string): MemoryClient {
+  const client = plainClient(baseUrl);
+  const traced = {} as Record<string, unknown>;
+  for (const [name, fn] of Object.entries(client)) {
+    traced[name] = (...args: unknown[]) =>
+      inSpan(`memory ${name}`, { kind: SpanKind.CLIENT, attributes: { 'db.operation.name': name, [ATTR.tenant]: String(args[0]) } }, () =>
+        (fn as (...a: unknown[]) => Promise<unknown>)(...args),
+      );
+  }
+  return traced as unknown as MemoryClient;
+}
+
+function plainClient(baseUrl: string): MemoryClient {
   const t = (tenant: string) => `${baseUrl}/v1/tenants/${encodeURIComponent(tenant)}`;
   const e = encodeURIComponent;
   return {

@@ -62,6 +62,10 @@ export interface RunState {
   cause?: string;
   outbox: OutgoingEvent[];
   effects: Effects;
+  /** The run's trace: its id and the span that asked for the run (absent when tracing is off). */
+  trace?: { traceId: string; parentSpanId: string };
+  /** When the current phase began, for the phase span recorded when it ends. */
+  phaseStartedAt?: string;
   [field: string]: unknown;
 }
 

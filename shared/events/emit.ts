@@ -7,12 +7,16 @@ import { CloudEvent, HTTP } from 'cloudevents';
 import { DdoError, TransientError } from '../errors';
 import { validatorFor, describeError } from '../schema';
 import { definitionOf, EVENT_SOURCE_PREFIX, type EventType } from './catalogue';
+import { traceHeaders } from '../telemetry/tracing';
 
 export interface OutgoingEvent {
   type: EventType;
   id: string;
   data: unknown;
-  /** Extension attributes, for example the purpose a model reply is routed by. */
+  /**
+   * Extension attributes, for example the purpose a model reply is routed by. `traceparent` and
+   * `tracestate` (the distributed-tracing extension) default to the active trace context.
+   */
   extensions?: Record<string, string>;
 }
 
@@ -29,6 +33,7 @@ export function toBinaryMessage(service: string, event: OutgoingEvent): { header
     const { message } = describeError(validate.errors, 'data');
     throw new DdoError(`Refusing to emit an invalid ${event.type}: ${message}.`, { reason: 'invalid_emit' });
   }
+  const trace = { ...traceHeaders(), ...event.extensions };
   const ce = new CloudEvent({
     specversion: '1.0',
     type: event.type,
@@ -36,10 +41,14 @@ export function toBinaryMessage(service: string, event: OutgoingEvent): { header
     id: event.id,
     datacontenttype: 'application/json',
     data: event.data,
-    ...event.extensions,
+    ...trace,
   });
   const message = HTTP.binary(ce);
-  return { headers: message.headers as Record<string, string>, body: message.body as string };
+  const headers = message.headers as Record<string, string>;
+  // The plain W3C header too, so HTTP-level tracing (the mesh's sidecars) continues the trace.
+  if (trace.traceparent) headers.traceparent = trace.traceparent;
+  if (trace.tracestate) headers.tracestate = trace.tracestate;
+  return { headers, body: message.body as string };
 }
 
 /** An emitter that POSTs each event to the broker ingress URL. */

@@ -4,6 +4,7 @@
  * retryable outage (TransientError) from a definite answer (404, 409, 4xx).
  */
 import { ConflictError, DdoError, NotFoundError, TransientError } from '../errors';
+import { traceHeaders } from '../telemetry/tracing';
 
 export interface JsonResponse<T> {
   status: number;
@@ -23,7 +24,12 @@ export async function requestJson<T>(
   try {
     res = await fetch(url, {
       method,
-      headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...opts.headers },
+      headers: {
+        accept: 'application/json',
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...traceHeaders(),
+        ...opts.headers,
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS),
     });

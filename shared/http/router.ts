@@ -2,6 +2,7 @@
  * A tiny method + path router for HTTP functions: `/v1/runs/:runId` patterns, 404 for an
  * unknown path and 405 (with Allow) for a known path and the wrong method.
  */
+import { trace } from '@opentelemetry/api';
 import type { Request, Response } from 'express';
 import { MethodNotAllowedError, NotFoundError } from '../errors';
 
@@ -30,6 +31,9 @@ export class Router {
       const params = matchParts(route.parts, segments);
       if (!params) continue;
       if (route.method === method || (method === 'HEAD' && route.method === 'GET')) {
+        const pattern = `/${route.parts.join('/')}`;
+        trace.getActiveSpan()?.updateName(`${method} ${pattern}`);
+        trace.getActiveSpan()?.setAttribute('http.route', pattern);
         return { handler: route.handler, params };
       }
       allowed.push(route.method);

@@ -7,6 +7,11 @@ export interface ToolCall {
   id: string;
   name: string;
   arguments: Record<string, unknown>;
+  /**
+   * Set by a provider when the model's arguments were not one JSON object (`arguments` is then
+   * `{}`). The executor answers such calls with a repair round; this field never leaves it.
+   */
+  argumentsError?: string;
 }
 
 export type ChatMessage =
@@ -34,6 +39,26 @@ export interface ModelReply {
   toolCalls: ToolCall[];
   usage: Usage;
   finishReason: 'stop' | 'tool_calls' | 'length' | 'error';
+  /** Wall-clock time of the call that produced this reply, set by the executor. */
+  latencyMs?: number;
+}
+
+/** One model turn as the run record counts it: who answered, what it cost, how long it took. */
+export interface ModelCallUsage extends Usage {
+  provider: string;
+  model: string;
+  latencyMs: number;
+}
+
+/** The usage record of a reply, for the run's per-model breakdown. */
+export function callUsageOf(reply: ModelReply): ModelCallUsage {
+  return {
+    provider: reply.provider,
+    model: reply.model,
+    inputTokens: reply.usage.inputTokens,
+    outputTokens: reply.usage.outputTokens,
+    latencyMs: Math.round(reply.latencyMs ?? 0),
+  };
 }
 
 export interface ModelRequest {

@@ -10,6 +10,8 @@ import { sendProblem } from '../http/problem';
 import { parseEvent } from '../events/receive';
 import type { EventType } from '../events/catalogue';
 import { withLogContext, type Logger } from '../log';
+import { contextFrom, inSpan, SpanKind } from '../telemetry/tracing';
+import { eventAttributes } from '../telemetry/attributes';
 
 export type HttpHandler = (req: Request, res: Response) => Promise<void>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each handler narrows its own data type
@@ -31,20 +33,33 @@ export function rawText(req: Request): string {
 
 /** Wraps a handler so every error becomes one problem response and one log line. */
 export function httpBoundary(log: Logger, handler: HttpHandler): (req: Request, res: Response) => Promise<void> {
-  return async (req, res) => {
-    try {
-      await handler(req, res);
-    } catch (err) {
-      const e = asDdoError(err);
-      if (e.status >= 500) log.error({ err: e, path: req.path, method: req.method }, 'request failed');
-      else log.debug({ reason: e.reason, status: e.status, path: req.path }, 'request rejected');
-      if (res.headersSent) {
-        res.end();
-        return;
-      }
-      sendProblem(res, e);
+  return (req, res) =>
+    inSpan(
+      // Renamed to the matched route (low cardinality) by the router.
+      req.method,
+      { kind: SpanKind.SERVER, parent: contextFrom(traceHeadersOf(req)), attributes: { 'http.request.method': req.method } },
+      (span) => handle(log, handler, req, res).finally(() => span.setAttribute('http.response.status_code', res.statusCode)),
+    );
+}
+
+function traceHeadersOf(req: Request): { traceparent?: string; tracestate?: string } {
+  const { traceparent, tracestate } = req.headers;
+  return { traceparent: typeof traceparent === 'string' ? traceparent : undefined, tracestate: typeof tracestate === 'string' ? tracestate : undefined };
+}
+
+async function handle(log: Logger, handler: HttpHandler, req: Request, res: Response): Promise<void> {
+  try {
+    await handler(req, res);
+  } catch (err) {
+    const e = asDdoError(err);
+    if (e.status >= 500) log.error({ err: e, path: req.path, method: req.method }, 'request failed');
+    else log.debug({ reason: e.reason, status: e.status, path: req.path }, 'request rejected');
+    if (res.headersSent) {
+      res.end();
+      return;
     }
-  };
+    sendProblem(res, e);
+  }
 }
 
 /** Parses, validates and dispatches CloudEvents; the handler's return value is the reply body. */
@@ -54,8 +69,16 @@ export function eventBoundary(log: Logger, handlers: EventHandlers): HttpHandler
     const event = parseEvent(req.headers, rawText(req));
     const handler = handlers[event.type as EventType];
     if (!handler) throw new BadRequestError(`This service does not handle ${event.type} events.`, 'type');
-    const traceId = /^00-([0-9a-f]{32})-/.exec(String(event.traceparent ?? ''))?.[1];
-    const result = await withLogContext({ traceId }, () => handler(event));
+    // The distributed-tracing extension first; the plain W3C header when only that came.
+    const headers = event.traceparent
+      ? { traceparent: String(event.traceparent), tracestate: event.tracestate ? String(event.tracestate) : undefined }
+      : traceHeadersOf(req);
+    const traceId = /^00-([0-9a-f]{32})-/.exec(headers.traceparent ?? '')?.[1];
+    const result = await inSpan(
+      `process ${event.type}`,
+      { kind: SpanKind.CONSUMER, parent: contextFrom(headers), attributes: eventAttributes(event) },
+      () => withLogContext({ traceId }, () => handler(event)),
+    );
     if (result === undefined) res.status(204).end();
     else res.status(200).json(result);
   };

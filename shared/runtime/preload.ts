@@ -3,6 +3,7 @@
  * stack and in the container image alike. It is the one seam where DDO adjusts the framework:
  *
  * - the framework has no host option, so DDO_BIND_HOST (127.0.0.1 locally) pins `listen()`;
+ * - OpenTelemetry starts here, before the function is loaded, when OTEL_TRACES_EXPORTER asks;
  * - under the local stack, DDO_EXIT_WITH_PARENT ends the process when the stack dies;
  * - the framework's body parsers reject malformed or oversized bodies through Express's default
  *   HTML error page; this renders those as problem+json instead and enforces DDO_MAX_BODY_BYTES
@@ -12,6 +13,10 @@ import http from 'node:http';
 import net from 'node:net';
 import { BadRequestError, DdoError, NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors';
 import { toProblem, PROBLEM_CONTENT_TYPE } from '../http/problem';
+import { startTelemetry } from '../telemetry/sdk';
+
+// Before anything else is loaded, so every module the function loads sees the SDK.
+startTelemetry();
 
 const bindHost = process.env.DDO_BIND_HOST;
 

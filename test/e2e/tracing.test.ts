@@ -1,0 +1,83 @@
+/**
+ * One run is one trace across every service: the real stack exports OTLP/HTTP (JSON) to a
+ * receiver in the test, and the spans are checked for services, one trace id and parent links.
+ */
+import type { Stack } from '../../local/stack';
+import { startOtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver';
+import { run, startTestStack, TENANT_A } from './helpers';
+
+let stack: Stack;
+let receiver: Awaited<ReturnType<typeof startOtlpReceiver>>;
+let output: () => string;
+
+beforeAll(async () => {
+  receiver = await startOtlpReceiver();
+  ({ stack, output } = await startTestStack({
+    OTEL_TRACES_EXPORTER: 'otlp',
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+    OTEL_BSP_SCHEDULE_DELAY: '50',
+    DDO_LOG_LEVEL: 'info',
+  }));
+}, 60_000);
+
+afterAll(async () => {
+  await stack?.stop();
+  await receiver?.close();
+});
+
+async function spansOfTrace(traceId: string, until: (spans: ReceivedSpan[]) => boolean): Promise<ReceivedSpan[]> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const spans = receiver.spans.filter((s) => s.traceId === traceId);
+    if (until(spans) || Date.now() > deadline) return spans;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('tracing', () => {
+  it('yields one trace with spans from every service and phases under the run span', async () => {
+    const prompt = 'What is (17 * 23) + 4?';
+    const res = await run(stack, prompt, { who: TENANT_A });
+    const runId = String(res.body.runId);
+    const runSpan = await (async () => {
+      const deadline = Date.now() + 15_000;
+      for (;;) {
+        const found = receiver.spans.find((s) => s.name === 'run demo' && s.attributes['ddo.run.id'] === runId);
+        if (found || Date.now() > deadline) return found;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    expect(runSpan).toBeDefined();
+    const spans = await spansOfTrace(runSpan!.traceId, (all) => new Set(all.map((s) => s.service)).size >= 5);
+
+    const services = new Set(spans.map((s) => s.service));
+    expect([...services].sort()).toEqual(['ddo-api-gateway', 'ddo-executor', 'ddo-memory', 'ddo-orchestrator', 'ddo-planner']);
+    const phases = spans.filter((s) => s.name.startsWith('phase '));
+    expect(phases.map((p) => p.name).sort()).toEqual(['phase act', 'phase plan', 'phase reflect', 'phase think']);
+    for (const p of phases) expect(p.parentSpanId).toBe(runSpan!.spanId);
+    const act = phases.find((p) => p.name === 'phase act')!;
+    const stepSpan = spans.find((s) => s.name === 'process dev.ddo.step.requested');
+    expect(stepSpan?.parentSpanId).toBe(act.spanId);
+    expect(stepSpan?.attributes['gen_ai.tool.name']).toBe('calculator');
+    const planSpan = phases.find((p) => p.name === 'phase plan')!;
+    const planner = spans.find((s) => s.name === 'process dev.ddo.plan.requested');
+    expect(planner?.parentSpanId).toBe(planSpan.spanId);
+    const gateway = spans.find((s) => s.service === 'ddo-api-gateway' && s.name === 'POST /v1/agents/:agentId/runs');
+    expect(gateway).toBeDefined();
+    expect(JSON.stringify(spans)).not.toContain(prompt);
+    expect(JSON.stringify(spans)).not.toContain('key-acme');
+  });
+
+  it('stamps log lines with trace and span ids and keeps keys and prompts out of them', async () => {
+    await run(stack, 'Remember that my secret word is pineapple.', { who: TENANT_A });
+
+    const lines = output().split('\n').filter((l) => l.startsWith('{'));
+    const runLines = lines.filter((l) => l.includes('"msg":"run finished"'));
+
+    expect(runLines.length).toBeGreaterThan(0);
+    for (const l of runLines) expect(JSON.parse(l)).toEqual(expect.objectContaining({ traceId: expect.stringMatching(/^[0-9a-f]{32}$/), spanId: expect.any(String) }));
+    expect(output()).not.toContain('pineapple');
+    expect(output()).not.toContain('key-acme');
+  });
+});
