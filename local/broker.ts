@@ -24,6 +24,7 @@ import { PROBLEM_CONTENT_TYPE, toProblem } from '../shared/http/problem';
 import { createLogger, type Logger } from '../shared/log';
 import { parseIsoDuration } from './manifests';
 import type { BrokerManifest, DeliverySpec, DestinationSpec, TriggerManifest } from './manifests';
+import { record } from '../shared/telemetry/metrics';
 
 /** A CloudEvent as the broker moves it: attributes (extensions included) as strings, data as bytes. */
 export interface BrokerEvent {
@@ -230,6 +231,7 @@ export function createLocalBroker(opts: LocalBrokerOptions): LocalBroker {
     const result = await sendWithRetries(sink, headers, event.data, policy);
     if (isSuccess(result.status)) {
       counts.deadLettered += 1;
+      record((m) => m.deadLetters.add(1, { 'cloudevents.event_type': String(event.attributes.type) }));
       log.warn(fields, 'event dead-lettered');
       return;
     }
@@ -249,6 +251,7 @@ export function createLocalBroker(opts: LocalBrokerOptions): LocalBroker {
       const isFinal = isSuccess(result.status) || !isRetryable(result.status) || retriesDone >= policy.retry;
       if (isFinal) return result;
       counts.retried += 1;
+      record((m) => m.brokerRetries.add(1, { 'url.full': url }));
       await sleep(policy.backoffMs(retriesDone), undefined, { signal: shutdown.signal });
     }
   };

@@ -11,6 +11,7 @@ import type { Emitter } from '../../shared/events/emit';
 import type { Logger } from '../../shared/log';
 import type { MemoryClient } from './memory-client';
 import { isTerminal, type RunState } from './run-state';
+import { record } from '../../shared/telemetry/metrics';
 import { endedPhases, recordRunSpans, traceForNewRun, withPhaseContext } from './run-trace';
 import { onDeadline, type Outcome, type Transition } from './transitions';
 
@@ -42,6 +43,7 @@ export class RunEngine {
       return existing.state;
     }
     this.log.info({ runId: state.runId, agentId: state.agentId }, 'run started');
+    record((m) => m.runsStarted.add(1, { 'ddo.agent.id': state.agentId }));
     recordRunSpans(state, phases.ended);
     await this.flush(state);
     return state;

@@ -9,6 +9,7 @@ import { EventTypes } from '../../shared/events/catalogue';
 import type { OutgoingEvent } from '../../shared/events/emit';
 import { ATTR } from '../../shared/telemetry/attributes';
 import { derivedSpanId } from '../../shared/telemetry/ids';
+import { record } from '../../shared/telemetry/metrics';
 import { activeIds, contextWithParent, recordSpan } from '../../shared/telemetry/tracing';
 import { isTerminal, type RunState } from './run-state';
 
@@ -63,6 +64,7 @@ export function endedPhases(prev: RunState | undefined, log: Record<string, unkn
 
 /** Records the ended phases' spans and, once the run has ended, the run span. Never throws. */
 export function recordRunSpans(state: RunState, ended: PhaseSpan[]): void {
+  recordRunMetrics(state, ended);
   const t = state.trace;
   if (!t) return;
   const runContext = contextWithParent(t.traceId, runSpanId(state.runId));
@@ -89,5 +91,18 @@ export function recordRunSpans(state: RunState, ended: PhaseSpan[]): void {
       ...(state.error ? { 'error.type': state.error.reason } : {}),
     },
     isError: state.status === 'failed',
+  });
+}
+
+/** Phase and run durations, and finished runs by status and reason. */
+function recordRunMetrics(state: RunState, ended: PhaseSpan[]): void {
+  record((m) => {
+    for (const p of ended) {
+      m.phaseDuration.record((Date.parse(p.endedAt) - Date.parse(p.startedAt)) / 1_000, { 'ddo.agent.id': state.agentId, 'ddo.phase': p.phase });
+    }
+    if (!isTerminal(state.status)) return;
+    const attrs = { 'ddo.agent.id': state.agentId, 'ddo.status': state.status, 'ddo.reason': state.error?.reason ?? 'none' };
+    m.runsFinished.add(1, attrs);
+    m.runDuration.record((Date.parse(state.completedAt ?? state.updatedAt) - Date.parse(state.createdAt)) / 1_000, attrs);
   });
 }
