@@ -24,6 +24,7 @@ import { PROBLEM_CONTENT_TYPE, toProblem } from '../shared/http/problem';
 import { createLogger, type Logger } from '../shared/log';
 import { parseIsoDuration } from './manifests';
 import type { BrokerManifest, DeliverySpec, DestinationSpec, TriggerManifest } from './manifests';
+import { send } from '../shared/http/transport';
 import { record } from '../shared/telemetry/metrics';
 
 /** A CloudEvent as the broker moves it: attributes (extensions included) as strings, data as bytes. */
@@ -263,11 +264,10 @@ export function createLocalBroker(opts: LocalBrokerOptions): LocalBroker {
     timeoutMs: number,
   ): Promise<SendResult> => {
     try {
-      const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), shutdown.signal]);
       // Redirects are not followed: a 3xx is a failed delivery, as for any non-2xx answer.
-      const res = await fetch(url, { method: 'POST', headers, body, signal, redirect: 'manual' });
-      const resBody = Buffer.from(await res.arrayBuffer());
-      return { status: res.status, headers: Object.fromEntries(res.headers), body: resBody };
+      const res = await send('POST', url, { headers, body, timeoutMs, signal: shutdown.signal });
+      const resHeaders = Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, String(v)]));
+      return { status: res.status, headers: resHeaders, body: res.body };
     } catch (err) {
       if (shutdown.signal.aborted) throw err;
       const cause = (err as { cause?: Error }).cause;

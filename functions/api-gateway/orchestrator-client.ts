@@ -2,6 +2,7 @@
 import { EventTypes, type RunRequested } from '../../shared/events/catalogue';
 import { toBinaryMessage } from '../../shared/events/emit';
 import { requestJson } from '../../shared/http/client';
+import { send } from '../../shared/http/transport';
 import { DdoError, TransientError } from '../../shared/errors';
 import type { RunView } from '../orchestrator/run-state';
 
@@ -28,14 +29,14 @@ export function orchestratorClient(baseUrl: string): OrchestratorClient {
     async startRun(request) {
       // The run id doubles as the event id: a retried start is the same event, so it is idempotent.
       const { headers, body } = toBinaryMessage('api-gateway', { type: EventTypes.runRequested, id: request.runId, data: request });
-      let res: Response;
+      let res;
       try {
-        res = await fetch(`${baseUrl}/`, { method: 'POST', headers, body, signal: AbortSignal.timeout(15_000) });
+        res = await send('POST', `${baseUrl}/`, { headers, body, timeoutMs: 15_000 });
       } catch (err) {
         throw new TransientError(`The orchestrator is unreachable: ${(err as Error).message}`, err);
       }
-      const payload = (await res.json().catch(() => ({}))) as RunView & { detail?: string; reason?: string };
-      if (res.ok) return payload;
+      const payload = parseJson(res.body.toString('utf8')) as RunView & { detail?: string; reason?: string };
+      if (res.status >= 200 && res.status < 300) return payload;
       if (res.status >= 500) throw new TransientError(payload.detail ?? `The orchestrator answered HTTP ${res.status}.`);
       throw new DdoError(payload.detail ?? 'The orchestrator refused the run.', { status: res.status, reason: payload.reason });
     },
@@ -54,4 +55,12 @@ export function orchestratorClient(baseUrl: string): OrchestratorClient {
       await requestJson('GET', `${baseUrl}/healthz`, undefined, { timeoutMs: 3_000 });
     },
   };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return {};
+  }
 }

@@ -8,6 +8,7 @@ import { DdoError, TransientError } from '../errors';
 import { validatorFor, describeError } from '../schema';
 import { definitionOf, EVENT_SOURCE_PREFIX, type EventType } from './catalogue';
 import { traceHeaders } from '../telemetry/tracing';
+import { send as sendHttp } from '../http/transport';
 
 export interface OutgoingEvent {
   type: EventType;
@@ -55,14 +56,13 @@ export function toBinaryMessage(service: string, event: OutgoingEvent): { header
 export function brokerEmitter(service: string, brokerUrl: string, timeoutMs = 5_000): Emitter {
   const send = async (event: OutgoingEvent): Promise<void> => {
     const { headers, body } = toBinaryMessage(service, event);
-    let res: Response;
+    let status: number;
     try {
-      res = await fetch(brokerUrl, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) });
+      status = (await sendHttp('POST', brokerUrl, { headers, body, timeoutMs })).status;
     } catch (err) {
       throw new TransientError(`The broker at ${brokerUrl} is unreachable: ${(err as Error).message}`, err);
     }
-    await res.arrayBuffer();
-    if (!res.ok) throw new TransientError(`The broker refused ${event.type} with HTTP ${res.status}.`);
+    if (status < 200 || status >= 300) throw new TransientError(`The broker refused ${event.type} with HTTP ${status}.`);
   };
   return {
     async emit(events) {

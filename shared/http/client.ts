@@ -1,10 +1,11 @@
 /**
- * JSON over HTTP between services (orchestrator → memory, api-gateway → orchestrator). Node's
- * fetch keeps connections alive; failures come back as DdoErrors so callers can tell a
+ * JSON over HTTP between services (orchestrator → memory, api-gateway → orchestrator). Connections
+ * are kept alive; failures come back as DdoErrors so callers can tell a
  * retryable outage (TransientError) from a definite answer (404, 409, 4xx).
  */
 import { ConflictError, DdoError, NotFoundError, TransientError } from '../errors';
 import { traceHeaders } from '../telemetry/tracing';
+import { send, type TransportResponse } from './transport';
 
 export interface JsonResponse<T> {
   status: number;
@@ -20,10 +21,9 @@ export async function requestJson<T>(
   body?: unknown,
   opts: { timeoutMs?: number; headers?: Record<string, string> } = {},
 ): Promise<JsonResponse<T>> {
-  let res: Response;
+  let res: TransportResponse;
   try {
-    res = await fetch(url, {
-      method,
+    res = await send(method, url, {
       headers: {
         accept: 'application/json',
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
@@ -31,14 +31,14 @@ export async function requestJson<T>(
         ...opts.headers,
       },
       body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+      timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     });
   } catch (err) {
     throw new TransientError(`${new URL(url).host} is unreachable: ${(err as Error).message}`, err);
   }
-  const raw = await res.text();
+  const raw = res.body.toString('utf8');
   const parsed = raw === '' ? undefined : safeJson(raw);
-  if (res.ok) return { status: res.status, body: parsed as T };
+  if (res.status >= 200 && res.status < 300) return { status: res.status, body: parsed as T };
   throw errorFromResponse(res.status, parsed, url);
 }
 
