@@ -110,6 +110,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const credentials = localCredentials(settings.apiKeys, dataDir);
 
   const ports = { ...settings };
+  const taken = new Map<number, string>([[settings.brokerPort, stackSettings.brokerPort.env]]);
+  for (const f of FUNCTIONS) {
+    const port = settings[f.portKey];
+    const other = taken.get(port);
+    if (port !== 0 && other) {
+      throw new ConfigError(`${stackSettings[f.portKey].env} and ${other} both ask for port ${port}; give each its own.`);
+    }
+    taken.set(port, stackSettings[f.portKey].env);
+  }
   for (const f of FUNCTIONS) {
     ports[f.portKey] = await claimPort(settings[f.portKey], f.name, stackSettings[f.portKey].env);
   }
@@ -127,7 +136,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     resolveService: (name) =>
       name === 'ddo-dead-letters' ? `${brokerBase}/dead-letters` : serviceUrls.get(name),
     dataDir,
-    logger: createLogger('ddo-broker', env),
+    logger: options.logger?.child({ service: 'ddo-broker' }) ?? createLogger('ddo-broker', env),
   });
   try {
     brokerBase = await broker.listen(ports.brokerPort, HOST);
@@ -470,6 +479,12 @@ if (require.main === module) {
     );
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, shutdown);
+  // `npm start` runs us under npm and a shell; when they are killed without passing the signal
+  // on, we are re-parented: treat that as a stop too, so nothing keeps holding the ports.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) shutdown('SIGHUP');
+  }, 500).unref();
   startStack().then(
     (stack) => {
       running = stack;

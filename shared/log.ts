@@ -21,10 +21,14 @@ export function withLogContext<T>(fields: LogContext, fn: () => T): T {
   return context.run({ ...context.getStore(), ...fields }, fn);
 }
 
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
 /** Creates the service's logger; level from DDO_LOG_LEVEL (default `info`, `silent` to mute). */
 export function createLogger(service: string, env: NodeJS.ProcessEnv = process.env): Logger {
-  return pino({
-    level: env.DDO_LOG_LEVEL ?? 'info',
+  const wanted = env.DDO_LOG_LEVEL?.trim().toLowerCase() || 'info';
+  const level = LEVELS.includes(wanted) ? wanted : 'info';
+  const logger = pino({
+    level,
     base: { service },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
@@ -37,6 +41,8 @@ export function createLogger(service: string, env: NodeJS.ProcessEnv = process.e
       censor: '[redacted]',
     },
   });
+  if (level !== wanted) logger.warn({ value: env.DDO_LOG_LEVEL, fallback: level, levels: LEVELS }, 'ignoring malformed DDO_LOG_LEVEL');
+  return logger;
 }
 
 /** Whether prompt and output text may be logged (DDO_LOG_CONTENT=true). */

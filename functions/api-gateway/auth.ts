@@ -23,13 +23,19 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
 export function parseApiKeys(raw: string): KeyEntry[] {
   const entries = raw.split(',').map((s) => s.trim()).filter(Boolean);
   if (entries.length === 0) throw new ConfigError('DDO_API_KEYS has no tenant:key pairs.');
+  const seen = new Set<string>();
   return entries.map((entry, i) => {
     const at = entry.indexOf(':');
-    const tenant = entry.slice(0, at);
-    const key = entry.slice(at + 1);
-    if (at <= 0 || !isValidId(tenant) || key.length < 8) {
-      throw new ConfigError(`DDO_API_KEYS entry ${i + 1} must be tenant:key with a valid tenant id and a key of 8+ characters.`);
+    const tenant = entry.slice(0, at).trim();
+    const key = entry.slice(at + 1).trim();
+    if (at <= 0 || !isValidId(tenant)) {
+      throw new ConfigError(`DDO_API_KEYS entry ${i + 1} must start with a tenant id (letters, digits, . _ -) and a colon.`);
     }
+    if (key.length < 8 || /\s/.test(key)) {
+      throw new ConfigError(`DDO_API_KEYS entry ${i + 1} (tenant ${tenant}) needs a key of 8+ characters without spaces.`);
+    }
+    if (seen.has(key)) throw new ConfigError(`DDO_API_KEYS gives the key of entry ${i + 1} (tenant ${tenant}) to two entries; keys must be unique.`);
+    seen.add(key);
     return { tenant, keyId: digest(key).toString('hex').slice(0, 12), digest: digest(key) };
   });
 }

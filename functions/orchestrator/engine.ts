@@ -43,6 +43,7 @@ export class RunEngine {
       return existing.state;
     }
     this.log.info({ runId: state.runId, agentId: state.agentId }, 'run started');
+    this.scheduleDeadline(state);
     record((m) => m.runsStarted.add(1, { 'ddo.agent.id': state.agentId }));
     recordRunSpans(state, phases.ended);
     await this.flush(state);
@@ -85,14 +86,20 @@ export class RunEngine {
     throw new TransientError(`Run ${runId} is too contended to update right now.`);
   }
 
+  /** Reads a run, ending it first if it is past its deadline (so no reader sees an overdue run). */
+  async read(tenant: string, runId: string): Promise<RunState | undefined> {
+    const state = (await this.memory.getRun(tenant, runId))?.state;
+    if (state && state.status === 'running' && Date.parse(state.deadlineAt) <= this.now()) {
+      return this.apply(tenant, runId, `deadline ${runId}`, (s, now) => onDeadline(s, now));
+    }
+    return state;
+  }
+
   /** Resolves with the run once it is finished or `waitMs` has passed. */
   async waitForRun(tenant: string, runId: string, waitMs: number): Promise<RunState | undefined> {
     const until = this.now() + waitMs;
     for (;;) {
-      let state = (await this.memory.getRun(tenant, runId))?.state;
-      if (state && state.status === 'running' && Date.parse(state.deadlineAt) <= this.now()) {
-        state = await this.apply(tenant, runId, `deadline ${runId}`, (s, now) => onDeadline(s, now));
-      }
+      const state = await this.read(tenant, runId);
       if (!state || isTerminal(state.status) || this.now() >= until) return state;
       await this.nextChange(tenant, runId, Math.min(POLL_INTERVAL_MS, until - this.now()));
     }
@@ -110,6 +117,21 @@ export class RunEngine {
       const timer = setTimeout(done, Math.max(0, ms));
       this.changes.on(name, done);
     });
+  }
+
+  /**
+   * Ends the run at its deadline even if no event and no reader ever comes. The timer lives in
+   * this process, so a run whose orchestrator restarts is ended by the next read instead; a
+   * scheduled sweep over running runs would cover that case too.
+   */
+  private scheduleDeadline(state: RunState): void {
+    const delay = Math.max(0, Date.parse(state.deadlineAt) - this.now()) + 50;
+    const timer = setTimeout(() => {
+      this.read(state.tenant, state.runId).catch((err) =>
+        this.log.warn({ err, runId: state.runId }, 'could not end an overdue run; the next read will'),
+      );
+    }, delay);
+    timer.unref();
   }
 
   private async flush(state: RunState): Promise<void> {

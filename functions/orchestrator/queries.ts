@@ -49,12 +49,12 @@ export function queryRouter(memory: MemoryClient, engine: RunEngine): Router {
     const after = intQuery(req, 'after', 0, Number.MAX_SAFE_INTEGER);
     const until = Date.now() + intQuery(req, 'waitMs', 0, MAX_WAIT_MS);
     for (;;) {
-      const run = await memory.getRun(tenant, runId);
+      const run = await engine.read(tenant, runId);
       if (!run) throw new NotFoundError(`There is no run ${runId}.`);
       const entries = await memory.readLog(tenant, runId, after, 500);
-      const finished = isTerminal(run.state.status);
+      const finished = isTerminal(run.status);
       if (entries.length > 0 || finished || Date.now() >= until) {
-        res.json({ entries, status: run.state.status });
+        res.json({ entries, status: run.status });
         return;
       }
       await engine.nextChange(tenant, runId, Math.min(250, until - Date.now()));

@@ -42,20 +42,23 @@ export function parseAgentFile(file: string): AgentDefinition {
   try {
     doc = parseYaml(fs.readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new ConfigError(`${name}: not valid YAML: ${(err as Error).message}`, { file });
+    throw new ConfigError(`${file}: not valid YAML: ${(err as Error).message}`, { file });
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+    throw new ConfigError(`${file}: must be a YAML mapping with id, instructions, model, tools and limits.`, { file });
   }
   const validate = validatorFor(agentSchema);
   if (!validate(doc)) {
     const { message } = describeError(validate.errors, '');
-    throw new ConfigError(`${name}: field ${message.replace(/^\//, '')}.`, { file });
+    throw new ConfigError(`${file}: field ${message.replace(/^\//, '')}.`, { file });
   }
   const agent = doc as AgentDefinition;
   const expectedId = name.replace(/\.ya?ml$/, '');
   if (agent.id !== expectedId) {
-    throw new ConfigError(`${name}: field id is ${agent.id} but the file name says ${expectedId}; make them match.`, { file });
+    throw new ConfigError(`${file}: field id is ${agent.id} but the file name says ${expectedId}; make them match.`, { file });
   }
   agent.tools.forEach((tool, i) => {
-    if (!findTool(tool)) throw new ConfigError(`${name}: field tools/${i} names unknown tool ${JSON.stringify(tool)}.`, { file });
+    if (!findTool(tool)) throw new ConfigError(`${file}: field tools/${i} names unknown tool ${JSON.stringify(tool)}.`, { file });
   });
   return agent;
 }

@@ -3,7 +3,7 @@
  * JSON Schema of its `data`. The Trigger manifests in knative/ route exactly these types, and
  * the deployment check compares the two.
  */
-import type { ChatMessage, ModelReply, ToolCall, Usage } from '../model/types';
+import type { ChatMessage, ModelCallUsage, ModelReply, ToolCall, Usage } from '../model/types';
 import * as schemas from './schemas';
 
 export const EVENT_SOURCE_PREFIX = '/ddo';
@@ -162,6 +162,8 @@ export interface PlanCreated extends RunRef {
   plan?: Plan;
   assistant?: ChatMessage;
   usage?: Usage;
+  /** Who answered the planning turn, for the run's per-model usage. */
+  modelCall?: ModelCallUsage;
   error?: Failure;
 }
 
@@ -189,4 +191,13 @@ export interface RunFinished {
   error?: Failure;
   iterations: number;
   usage: Usage;
+}
+
+/**
+ * The id of an event a run causes. Tenants choose run ids, so the tenant is part of the id:
+ * CloudEvents treats `source` + `id` as unique, and two tenants' runs must never look like
+ * duplicates of each other.
+ */
+export function runEventId(ref: { tenant: string; runId: string }, ...parts: (string | number)[]): string {
+  return [ref.tenant, ref.runId, ...parts].join('.');
 }

@@ -62,7 +62,10 @@ function fromParserError(err: unknown): DdoError {
   const e = err as { type?: string; message?: string; status?: number };
   switch (e.type) {
     case 'entity.parse.failed':
-      return new BadRequestError(`The body is not valid JSON: ${e.message}.`, 'body');
+      // The parser only takes objects and arrays; say so when the body was valid JSON after all.
+      return isJson((e as { body?: string }).body)
+        ? new BadRequestError('The body must be a JSON object.', 'body')
+        : new BadRequestError(`The body is not valid JSON: ${e.message}.`, 'body');
     case 'entity.too.large':
       return new PayloadTooLargeError(maxBodyBytes);
     case 'encoding.unsupported':
@@ -73,6 +76,15 @@ function fromParserError(err: unknown): DdoError {
     default:
       if (e.status && e.status >= 400 && e.status < 500) return new DdoError(e.message ?? 'Bad request', { status: e.status, reason: 'bad_request' });
       return err instanceof DdoError ? err : new DdoError(e.message ?? 'Unexpected error', { cause: err });
+  }
+}
+
+function isJson(text: string | undefined): boolean {
+  try {
+    JSON.parse(text ?? '');
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
+import pino from 'pino';
 import { startStack, type Stack } from '../../local/stack';
 
 export const TENANT_A = { tenant: 'acme', key: 'key-acme-0123456789' };
@@ -23,6 +24,7 @@ export async function startTestStack(extraEnv: Record<string, string> = {}): Pro
     },
     settings: { apiPort: 0, orchestratorPort: 0, plannerPort: 0, executorPort: 0, memoryPort: 0, brokerPort: 0, dataDir },
     banner: false,
+    logger: pino({ level: 'warn' }, sink),
     stdout: sink,
     stderr: sink,
   });

@@ -19,11 +19,13 @@ const OPERATORS: [RegExp, string][] = [
 
 /** Finds an arithmetic expression in digits or words, or undefined. */
 export function findExpression(input: string): string | undefined {
-  const text = wordsToDigits(input.toLowerCase().replace(/×/g, '*').replace(/÷/g, '/'));
-  const candidates = text.match(/[\d.\s+\-*/%^()]+/g) ?? [];
+  const text = wordsToDigits(input.toLowerCase().replace(/×/g, '*').replace(/÷/g, '/'))
+    // Thousands separators (1,000) are not list commas; scientific notation (1e3) is one number.
+    .replace(/(\d),(?=\d{3}\b)/g, '$1');
+  const candidates = text.match(/(?:\d(?:\.\d+)?e[+-]?\d+|[\d.\s+\-*/%^()])+/g) ?? [];
   const best = candidates
     .map((c) => c.trim())
-    .filter((c) => /\d/.test(c) && /\d\s*[-+*/%^]\s*[\d(]|\)\s*[-+*/%^]/.test(c))
+    .filter((c) => /\d/.test(c) && /[\de]\s*[-+*/%^]\s*-?\s*[\d(]|\)\s*[-+*/%^]/.test(c))
     .sort((a, b) => b.length - a.length)[0];
   return best?.replace(/\s+/g, ' ');
 }
@@ -55,7 +57,7 @@ function parseNumberWords(words: string): number {
 /** An IANA time zone named in a question about the time, or undefined. */
 export function findTimeZone(input: string): string | undefined {
   if (!/\b(time|clock|date)\b/i.test(input)) return undefined;
-  const zone = /\b([A-Z][A-Za-z_]+(?:\/[A-Za-z0-9_+-]+)+)\b/.exec(input)?.[1];
+  const zone = /\b([A-Za-z][A-Za-z_]+(?:\/[A-Za-z0-9_+-]+)+)\b/.exec(input)?.[1];
   if (zone) return zone;
   return /\bUTC\b/i.test(input) ? 'UTC' : undefined;
 }
@@ -72,12 +74,15 @@ export function findCount(input: string): { text: string; unit: 'words' | 'chara
 /** The fact in "remember that …" (trailing punctuation dropped), or undefined. */
 export function findRemember(input: string): string | undefined {
   const m = /^\s*(?:please\s+)?remember(?:\s+that)?\s+(.+?)\s*[.!]*\s*$/is.exec(input);
-  return m?.[1];
+  const fact = m?.[1];
+  return fact && !/^that$/i.test(fact) ? fact : undefined;
 }
 
 /** Whether the input asks about something personal that memory might hold. */
 export function isRecallQuestion(input: string): boolean {
-  return /\?\s*$|^\s*(what|who|where|when|which|do you know|tell me)\b/i.test(input) && /\b(my|i|me|mine)\b/i.test(input);
+  const asks = /\?\s*$|^\s*(what|who|where|when|which|do you know|tell me)\b/i.test(input);
+  // About the user: "my …", "where do I …", "who am I"; not any sentence that happens to say "I".
+  return asks && /\bmy\b|\bmine\b|\b(do|did|am|was|have|can)\s+i\b|\babout me\b/i.test(input);
 }
 
 const STOP = new Set(['what', 'is', 'are', 'my', 'the', 'a', 'an', 'of', 'do', 'you', 'know', 'tell', 'me', 'i', 'who', 'where',

@@ -85,7 +85,7 @@ function describe(call: ToolCall, out: Record<string, unknown>, input: string): 
       return `There are ${String(n)} ${n === 1 ? unit.replace(/s$/, '') : unit} in "${String(call.arguments.text)}".`;
     }
     case 'remember':
-      return `I'll remember that ${String(out.remembered)}.`;
+      return `I'll remember that ${restate(String(out.remembered)).replace(/^./, (c) => c.toLowerCase())}`;
     case 'http_get':
       return `${String(out.url)} answered HTTP ${String(out.status)} with ${String(out.body).length} characters.`;
     default:

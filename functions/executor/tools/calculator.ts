@@ -102,5 +102,7 @@ function tokenize(src: string): Token[] {
 
 /** Formats a result without binary noise (0.1 + 0.2 → 0.3). */
 export function formatNumber(n: number): string {
+  // Integers print as they are; fractions are cut to 15 significant digits (doubles hold ~15.9).
+  if (Number.isInteger(n)) return String(n);
   return String(Number(n.toPrecision(15)));
 }

@@ -20,9 +20,13 @@ export function clock(args: { timeZone: string }, now: Date = new Date()): Recor
     throw new BadRequestError(`${JSON.stringify(args.timeZone)} is not an IANA time zone (try Europe/Paris).`, 'timeZone');
   }
   const parts = Object.fromEntries(formatter.formatToParts(now).map((p) => [p.type, p.value]));
+  // Zone names are matched case-insensitively; report the canonical spelling of what was asked
+  // (ICU may resolve a zone to an older alias, such as Asia/Kolkata to Asia/Calcutta).
+  const resolved = formatter.resolvedOptions().timeZone;
+  const timeZone = resolved.toLowerCase() === args.timeZone.toLowerCase() ? resolved : args.timeZone;
   const offset = String(parts.timeZoneName ?? 'GMT').replace('GMT', '') || '+00:00';
   return {
-    timeZone: args.timeZone,
+    timeZone,
     localTime: `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}${offset}`,
     utc: now.toISOString(),
   };

@@ -32,7 +32,7 @@ describe('startRun', () => {
     expect(first.state.outbox).toHaveLength(1);
     expect(first.state.outbox[0]).toMatchObject({
       type: EventTypes.planRequested,
-      id: `${RUN}.plan.1`,
+      id: `acme.${RUN}.plan.1`,
       data: { runId: RUN, iteration: 1, stepsLeft: 10 },
     });
     expect(again.state.outbox[0].id).toBe(first.state.outbox[0].id);
@@ -73,7 +73,7 @@ describe('onPlanCreated', () => {
       { role: 'user', content: 'hi' },
       { role: 'assistant', content: 'Hello!' },
     ]);
-    expect(t.state.outbox.map((e) => [e.type, e.id])).toEqual([[EventTypes.runCompleted, `${RUN}.completed`]]);
+    expect(t.state.outbox.map((e) => [e.type, e.id])).toEqual([[EventTypes.runCompleted, `acme.${RUN}.completed`]]);
   });
 
   it('starts every step without dependencies and requests each one', () => {
@@ -83,8 +83,8 @@ describe('onPlanCreated', () => {
     expect(state.stepsUsed).toBe(3);
     expect(state.stepOrder.map((id) => state.steps[id].status)).toEqual(['running', 'running', 'pending']);
     expect(state.outbox.map((e) => [e.type, e.id])).toEqual([
-      [EventTypes.stepRequested, `${RUN}.step.1.s1`],
-      [EventTypes.stepRequested, `${RUN}.step.1.s2`],
+      [EventTypes.stepRequested, `acme.${RUN}.step.1.s1`],
+      [EventTypes.stepRequested, `acme.${RUN}.step.1.s2`],
     ]);
     expect(state.outbox[0].data).toMatchObject({ step: { id: 's1', toolCallId: 'call_s1' }, timeoutMs: 5_000 });
   });
@@ -97,7 +97,7 @@ describe('onPlanCreated', () => {
     const t = applied(onPlanCreated(state, plan, T0));
 
     expect(t.state).toMatchObject({ status: 'failed', phase: 'done', error: { reason: 'max_steps' } });
-    expect(t.state.outbox.map((e) => [e.type, e.id])).toEqual([[EventTypes.runFailed, `${RUN}.failed`]]);
+    expect(t.state.outbox.map((e) => [e.type, e.id])).toEqual([[EventTypes.runFailed, `acme.${RUN}.failed`]]);
   });
 
   it('fails with the planner error when no plan came back', () => {
@@ -139,7 +139,7 @@ describe('onStepCompleted', () => {
 
     expect(t.state.phase).toBe('act');
     expect(t.state.steps.s2.status).toBe('running');
-    expect(t.state.outbox.map((e) => e.id)).toEqual([`${RUN}.step.1.s2`]);
+    expect(t.state.outbox.map((e) => e.id)).toEqual([`acme.${RUN}.step.1.s2`]);
   });
 
   it('fails the dependents of a failed step with dependency_failed and moves to REFLECT', () => {
@@ -181,7 +181,7 @@ describe('onStepCompleted', () => {
     expect(t.state.outbox).toHaveLength(1);
     expect(t.state.outbox[0]).toMatchObject({
       type: EventTypes.modelRequested,
-      id: `${RUN}.reflect.1`,
+      id: `acme.${RUN}.reflect.1`,
       extensions: { [PURPOSE_ATTRIBUTE]: 'reflect' },
       data: { purpose: 'reflect', iteration: 1, messages: t.state.messages },
     });
@@ -243,7 +243,7 @@ describe('onReflection', () => {
     expect(t.state).toMatchObject({ status: 'running', phase: 'plan', iteration: 2 });
     expect(phases(t)).toEqual(['think', 'plan']);
     expect(t.state.outbox).toHaveLength(1);
-    expect(t.state.outbox[0]).toMatchObject({ type: EventTypes.planRequested, id: `${RUN}.plan.2`, data: { proposal: toolCalls, stepsLeft: 9 } });
+    expect(t.state.outbox[0]).toMatchObject({ type: EventTypes.planRequested, id: `acme.${RUN}.plan.2`, data: { proposal: toolCalls, stepsLeft: 9 } });
   });
 
   it('fails with max_iterations when the last iteration still wants tools', () => {

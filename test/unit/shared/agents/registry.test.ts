@@ -88,7 +88,7 @@ describe('parseAgentFile', () => {
 
     expect(err).toBeInstanceOf(ConfigError);
     expect(err).toMatchObject({ reason: 'config', details: { file } });
-    expect((err as Error).message).toMatch(/^helper\.yaml: /);
+    expect((err as Error).message).toMatch(/\/helper\.yaml: /);
     expect((err as Error).message).toContain(`field ${field}`);
   });
 
@@ -110,7 +110,7 @@ describe('parseAgentFile', () => {
 
     expect(err).toBeInstanceOf(ConfigError);
     expect(err).toMatchObject({ details: { file } });
-    expect((err as Error).message).toMatch(/^other\.yaml: field id is helper/);
+    expect((err as Error).message).toMatch(/\/other\.yaml: field id is helper/);
   });
 
   it('refuses text that is not YAML', () => {
@@ -119,7 +119,7 @@ describe('parseAgentFile', () => {
     const err = thrownBy(() => parseAgentFile(file));
 
     expect(err).toBeInstanceOf(ConfigError);
-    expect((err as Error).message).toMatch(/^helper\.yaml: not valid YAML/);
+    expect((err as Error).message).toMatch(/\/helper\.yaml: not valid YAML/);
   });
 
   test.each([

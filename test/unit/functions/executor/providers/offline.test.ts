@@ -102,7 +102,7 @@ describe('OfflineProvider.complete', () => {
     const reply = await complete(makeRequest(withToolResult(messages, first, result)));
 
     expect(reply.toolCalls).toEqual([]);
-    expect(reply.text).toContain('my favourite colour is teal');
+    expect(reply.text).toContain('your favourite colour is teal');
   });
 
   it('reports a tool failure instead of an answer', async () => {
