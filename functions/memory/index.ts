@@ -8,15 +8,11 @@ import { createLogger } from '../../shared/log';
 import { httpBoundary } from '../../shared/runtime/boundary';
 import { memoryHandler, memoryRouter } from './api';
 import { memorySettings } from './settings';
-import { EmbeddedStore } from './store/embedded';
-import type { MemoryStore } from './store/types';
+import { createStore, reportStoreAtStartup } from './store/create';
 
 const log = createLogger('ddo-memory');
-const settings = loadSettings(memorySettings);
+const settings = loadSettings(memorySettings, process.env, (msg, fields) => log.warn(fields, msg));
+const store = createStore(settings, log);
+reportStoreAtStartup(store, log);
 
-function createStore(): MemoryStore {
-  return new EmbeddedStore({ runRetentionSeconds: settings.runRetentionSeconds });
-}
-
-const store = createStore();
 functions.http('memory', httpBoundary(log, memoryHandler(memoryRouter(store))));

@@ -3,6 +3,7 @@
  * laptop and for tests. It keeps nothing across restarts; the Redis and Upstash backends do.
  */
 import { ConflictError } from '../../../shared/errors';
+import { keyPart } from './keys';
 import type {
   Fact,
   FactScope,
@@ -71,7 +72,7 @@ export class EmbeddedStore implements MemoryStore {
   }
 
   async listRuns(tenant: string, limit: number): Promise<RunSummary[]> {
-    const prefix = `${tenant}\u0000`;
+    const prefix = `${keyPart(tenant, 'tenant')}\u0000`;
     const out: RunSummary[] = [];
     for (const [key] of this.runs) {
       if (!key.startsWith(prefix)) continue;
@@ -83,7 +84,7 @@ export class EmbeddedStore implements MemoryStore {
   }
 
   async appendHistory(tenant: string, agentId: string, sessionId: string, messages: HistoryMessage[], keep: number): Promise<void> {
-    const key = [tenant, agentId, sessionId].join('\u0000');
+    const key = historyKey(tenant, agentId, sessionId);
     const existing = this.history.get(key) ?? [];
     // A run's turn is appended once even when the orchestrator re-sends it after a redelivery.
     const fresh = messages.filter((m) => !m.runId || !existing.some((e) => e.runId === m.runId && e.role === m.role));
@@ -92,7 +93,7 @@ export class EmbeddedStore implements MemoryStore {
   }
 
   async readHistory(tenant: string, agentId: string, sessionId: string, limit: number): Promise<HistoryMessage[]> {
-    const list = this.history.get([tenant, agentId, sessionId].join('\u0000')) ?? [];
+    const list = this.history.get(historyKey(tenant, agentId, sessionId)) ?? [];
     return structuredClone(list.slice(Math.max(0, list.length - limit)));
   }
 
@@ -125,12 +126,19 @@ export class EmbeddedStore implements MemoryStore {
   }
 }
 
+// Keys are checked like the Redis backends' keys, so every backend rejects the same ids.
 function runKey(tenant: string, runId: string): string {
-  return `${tenant}\u0000${runId}`;
+  return `${keyPart(tenant, 'tenant')}\u0000${keyPart(runId, 'runId')}`;
+}
+
+function historyKey(tenant: string, agentId: string, sessionId: string): string {
+  const parts = [keyPart(tenant, 'tenant'), keyPart(agentId, 'agentId'), keyPart(sessionId, 'sessionId')];
+  return parts.join('\u0000');
 }
 
 function factKey(tenant: string, scope: FactScope): string {
-  return [tenant, scope.agentId, scope.sessionId ?? '*'].join('\u0000');
+  const session = scope.sessionId === undefined ? '*' : keyPart(scope.sessionId, 'sessionId');
+  return [keyPart(tenant, 'tenant'), keyPart(scope.agentId, 'agentId'), session].join('\u0000');
 }
 
 /** The listing view of a run state. */
