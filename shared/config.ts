@@ -13,6 +13,8 @@ export interface Setting<T> {
   default?: T;
   parse: (raw: string) => T;
   doc: string;
+  /** A credential: its value never appears in a warning or an error. */
+  isSecret?: boolean;
 }
 
 export type SettingsSpec = Record<string, Setting<unknown>>;
@@ -38,10 +40,11 @@ export function loadSettings<S extends SettingsSpec>(
     try {
       out[key] = setting.parse(raw);
     } catch (err) {
+      const shown = setting.isSecret ? '[redacted]' : raw;
       if (setting.default === undefined) {
-        throw new ConfigError(`${setting.env}=${JSON.stringify(raw)} is invalid: ${(err as Error).message}`);
+        throw new ConfigError(`${setting.env}=${JSON.stringify(shown)} is invalid: ${(err as Error).message}`);
       }
-      warn(`ignoring malformed ${setting.env}`, { value: raw, fallback: setting.default, why: (err as Error).message });
+      warn(`ignoring malformed ${setting.env}`, { value: shown, fallback: setting.default, why: (err as Error).message });
       out[key] = setting.default;
     }
   }

@@ -13,6 +13,8 @@ export interface MemoryClient {
   context(tenant: string, agentId: string, sessionId: string, factScope: string, historyLimit: number): Promise<{ history: HistoryMessage[]; facts: Fact[] }>;
   appendHistory(tenant: string, agentId: string, sessionId: string, messages: HistoryMessage[], keep: number): Promise<void>;
   putFact(tenant: string, agentId: string, text: string, sessionId?: string): Promise<void>;
+  /** Resolves when the memory service and its store answer. */
+  health(): Promise<void>;
 }
 
 /** Builds a client over the memory service's base URL; every call is a client span. */
@@ -21,7 +23,7 @@ export function memoryClient(baseUrl: string): MemoryClient {
   const traced = {} as Record<string, unknown>;
   for (const [name, fn] of Object.entries(client)) {
     traced[name] = (...args: unknown[]) =>
-      inSpan(`memory ${name}`, { kind: SpanKind.CLIENT, attributes: { 'db.operation.name': name, [ATTR.tenant]: String(args[0]) } }, () =>
+      inSpan(`memory ${name}`, { kind: SpanKind.CLIENT, attributes: { 'db.operation.name': name, ...(typeof args[0] === 'string' ? { [ATTR.tenant]: args[0] } : {}) } }, () =>
         (fn as (...a: unknown[]) => Promise<unknown>)(...args),
       );
   }
@@ -61,6 +63,9 @@ function plainClient(baseUrl: string): MemoryClient {
     },
     async appendHistory(tenant, agentId, sessionId, messages, keep) {
       await requestJson('POST', `${t(tenant)}/agents/${e(agentId)}/sessions/${e(sessionId)}/history`, { messages, keep });
+    },
+    async health() {
+      await requestJson('GET', `${baseUrl}/healthz`, undefined, { timeoutMs: 3_000 });
     },
     async putFact(tenant, agentId, text, sessionId) {
       await requestJson('POST', `${t(tenant)}/agents/${e(agentId)}/facts`, { text, ...(sessionId ? { sessionId } : {}) });

@@ -25,7 +25,7 @@ export function queryRouter(memory: MemoryClient, engine: RunEngine): Router {
   const router = new Router();
 
   router.on('GET', '/healthz', async (_req, res) => {
-    await memory.listRuns('healthz', 1);
+    await memory.health();
     res.json({ ok: true });
   });
 
