@@ -2,6 +2,8 @@
  * The executor's handlers: one model turn per model request, one tool call per step request.
  * Failures of the model or the tool become part of the reply event (the run decides what to do
  * with them); only a failure to send the reply makes the delivery fail and be retried.
+ * A model turn retries, fails over along the agent's fallbacks and repairs malformed tool
+ * arguments (providers/turn.ts); its reply carries the latency the run record sums.
  */
 import type { CloudEventV1 } from 'cloudevents';
 import type { AgentRegistry } from '../../shared/agents/registry';
@@ -13,21 +15,27 @@ import {
   type ModelRequested,
   type StepCompleted,
   type StepRequested,
+  runEventId,
 } from '../../shared/events/catalogue';
 import type { Emitter, OutgoingEvent } from '../../shared/events/emit';
 import type { Logger } from '../../shared/log';
 import { findTool } from '../../shared/tools/catalogue';
 import type { EventHandlers } from '../../shared/runtime/boundary';
 import { OnceCache } from './once';
-import { providerFor } from './providers';
+import type { ProviderRegistry } from './providers';
+import { scrub } from './providers/failure';
+import { modelChain, runModelTurn } from './providers/turn';
+import type { RetryPolicy } from './providers/retry';
 import { runTool, type createTools } from './tools';
 
+/** What the executor's handlers are built from; tests pass scripted providers and emitters. */
 export interface ExecutorDeps {
   agents: AgentRegistry;
   emitter: Emitter;
   tools: ReturnType<typeof createTools>;
   log: Logger;
-  modelTimeoutMs: number;
+  providers: ProviderRegistry;
+  retry: RetryPolicy;
 }
 
 /** Builds the executor's handlers. */
@@ -49,17 +57,22 @@ export function executorHandlers(deps: ExecutorDeps): EventHandlers {
       const agent = agentFor(data.agentId);
       await reply(event, async () => {
         const out: ModelCompleted = { ...data };
+        const chain = modelChain(agent.model);
         try {
-          const provider = providerFor(agent.model.provider);
           const tools = agent.tools.map((t) => findTool(t)).filter((t) => t !== undefined);
-          out.reply = await provider.complete(
-            { model: agent.model.name, messages: data.messages, tools, options: agent.model.options },
-            AbortSignal.timeout(deps.modelTimeoutMs),
-          );
+          const reply = await runModelTurn(deps, chain, { messages: data.messages, tools });
+          // The repair flag is executor-internal; the event schema does not carry it.
+          const toolCalls = reply.toolCalls.map(({ argumentsError: _flag, ...call }) => call);
+          out.reply = { ...reply, toolCalls };
         } catch (err) {
           const e = asDdoError(err);
-          deps.log.warn({ runId: data.runId, provider: agent.model.provider, reason: e.reason }, 'model call failed');
-          out.error = { reason: 'model_error', message: `${agent.model.provider}/${agent.model.name}: ${e.message}` };
+          const isUnexpected = e.reason === 'internal';
+          const reason = isUnexpected ? 'model_error' : e.reason;
+          // ModelCallError messages name provider and model and are already scrubbed.
+          const { provider, name } = agent.model;
+          const message = isUnexpected ? `${provider} model ${name}: ${scrub(e.message)}` : e.message;
+          out.error = { reason, message: message.slice(0, 4_000) };
+          deps.log.warn({ runId: data.runId, reason, error: out.error.message }, 'model turn failed');
         }
         return {
           type: EventTypes.modelCompleted,
@@ -92,7 +105,7 @@ export function executorHandlers(deps: ExecutorDeps): EventHandlers {
             : { reason: e.reason === 'internal' ? 'tool_error' : e.reason, message: e.message };
         }
         out.durationMs = performance.now() - started;
-        return { type: EventTypes.stepCompleted, id: `${data.runId}.step-done.${data.iteration}.${data.step.id}`, data: out };
+        return { type: EventTypes.stepCompleted, id: runEventId(data, 'step-done', data.iteration, data.step.id), data: out };
       });
     },
   };

@@ -5,31 +5,36 @@
  */
 import * as functions from '@google-cloud/functions-framework';
 import { loadAgents } from '../../shared/agents/registry';
-import { loadSettings, parse } from '../../shared/config';
+import { loadSettings } from '../../shared/config';
 import { brokerEmitter } from '../../shared/events/emit';
 import { createLogger } from '../../shared/log';
 import { eventBoundary, httpBoundary } from '../../shared/runtime/boundary';
 import { brokerSetting } from '../../shared/settings';
 import { egressPolicyFromEnv } from './egress';
 import { executorHandlers } from './handlers';
+import { createProviderRegistry } from './providers';
+import { retrySettings } from './settings';
 import { createTools } from './tools';
 
 const log = createLogger('ddo-executor');
 const settings = loadSettings({
   ...brokerSetting,
-  modelTimeoutMs: {
-    env: 'DDO_MODEL_TIMEOUT_MS',
-    default: 120_000,
-    parse: parse.int(100, 3_600_000),
-    doc: 'How long one model call may take before it fails.',
-  },
+  ...retrySettings,
 });
+const egress = egressPolicyFromEnv();
 const handlers = executorHandlers({
   agents: loadAgents(),
   emitter: brokerEmitter('executor', settings.brokerUrl),
-  tools: createTools(egressPolicyFromEnv()),
+  tools: createTools(egress),
   log,
-  modelTimeoutMs: settings.modelTimeoutMs,
+  providers: createProviderRegistry({ policy: egress, env: process.env }),
+  retry: {
+    timeoutMs: settings.modelTimeoutMs,
+    maxRetries: settings.modelMaxRetries,
+    baseDelayMs: settings.modelRetryBaseMs,
+    maxDelayMs: settings.modelRetryMaxDelayMs,
+    budgetMs: settings.modelBudgetMs,
+  },
 });
 
 functions.http('executor', httpBoundary(log, eventBoundary(log, handlers)));

@@ -7,6 +7,14 @@ import type { Failure, PlanStep } from '../../shared/events/catalogue';
 import type { OutgoingEvent } from '../../shared/events/emit';
 import type { ChatMessage, Usage } from '../../shared/model/types';
 
+/** Usage of one provider/model within a run: tokens, calls and summed call latency. */
+export interface ModelUsageTotals extends Usage {
+  provider: string;
+  model: string;
+  calls: number;
+  latencyMs: number;
+}
+
 export type RunStatus = 'running' | 'completed' | 'failed';
 export type Phase = 'think' | 'plan' | 'act' | 'reflect' | 'done';
 
@@ -56,6 +64,8 @@ export interface RunState {
   stepsUsed: number;
   usage: Usage;
   modelCalls: number;
+  /** The same usage per `provider/model`; absent on runs recorded before it existed. */
+  usageByModel?: Record<string, ModelUsageTotals>;
   /** Keys (`source id`) of the events already applied, newest last, bounded. */
   processed: string[];
   /** The key of the event whose transition produced this version. */
@@ -69,6 +79,23 @@ export interface RunState {
   [field: string]: unknown;
 }
 
+/**
+ * One step of the run's current plan as clients see it: what it ran, with which arguments,
+ * what came back and when. Fields that are not known yet are left out.
+ */
+export interface StepView {
+  id: string;
+  tool: string;
+  status: StepState['status'];
+  durationMs?: number;
+  args: Record<string, unknown>;
+  dependsOn: string[];
+  output?: unknown;
+  error?: Failure;
+  startedAt?: string;
+  endedAt?: string;
+}
+
 /** What clients see of a run. */
 export interface RunView {
   runId: string;
@@ -79,8 +106,8 @@ export interface RunView {
   output: string | null;
   error: Failure | null;
   iterations: number;
-  steps: { id: string; tool: string; status: string; durationMs?: number }[];
-  usage: Usage & { modelCalls: number };
+  steps: StepView[];
+  usage: Usage & { modelCalls: number; byModel: ModelUsageTotals[] };
   createdAt: string;
   updatedAt: string;
   completedAt: string | null;
@@ -99,9 +126,20 @@ export function toView(state: RunState): RunView {
     iterations: state.iteration,
     steps: state.stepOrder.map((id) => {
       const s = state.steps[id];
-      return { id, tool: s.tool, status: s.status, durationMs: s.durationMs };
+      return {
+        id,
+        tool: s.tool,
+        status: s.status,
+        durationMs: s.durationMs,
+        args: s.args,
+        dependsOn: s.dependsOn,
+        output: s.output,
+        error: s.error,
+        startedAt: s.startedAt,
+        endedAt: s.endedAt,
+      };
     }),
-    usage: { ...state.usage, modelCalls: state.modelCalls },
+    usage: { ...state.usage, modelCalls: state.modelCalls, byModel: Object.values(state.usageByModel ?? {}) },
     createdAt: state.createdAt,
     updatedAt: state.updatedAt,
     completedAt: state.completedAt ?? null,

@@ -11,10 +11,11 @@ import {
   type PlanCreated,
   type RunFinished,
   type StepCompleted,
+  runEventId,
 } from '../../shared/events/catalogue';
 import type { OutgoingEvent } from '../../shared/events/emit';
 import { systemPrompt } from '../../shared/model/prompt';
-import { addUsage, type ChatMessage, type ToolCall } from '../../shared/model/types';
+import { addUsage, callUsageOf, type ChatMessage, type ModelCallUsage, type ToolCall, type Usage } from '../../shared/model/types';
 import type { Fact, HistoryMessage } from '../memory/store/types';
 import type { Effects, RunLimits, RunState, StepState } from './run-state';
 
@@ -65,6 +66,7 @@ export function startRun(input: StartInput, now: number): Transition {
     stepsUsed: 0,
     usage: { inputTokens: 0, outputTokens: 0 },
     modelCalls: 0,
+    usageByModel: {},
     processed: [],
     outbox: [],
     effects: {},
@@ -82,8 +84,7 @@ export function onPlanCreated(prev: RunState, data: PlanCreated, now: number): O
   if (guard) return guard;
   const state = begin(prev, now);
   const log: Record<string, unknown>[] = [];
-  state.usage = addUsage(state.usage, data.usage);
-  if (data.usage) state.modelCalls += 1;
+  recordModelCall(state, data.usage, data.modelCall);
 
   if (data.error || !data.plan) {
     return fail(state, log, data.error ?? { reason: 'planning_failed', message: 'The planner returned no plan.' }, now);
@@ -153,8 +154,7 @@ export function onReflection(prev: RunState, data: ModelCompleted, now: number):
   if (data.error || !data.reply) {
     return fail(state, log, data.error ?? { reason: 'model_error', message: 'The model returned nothing.' }, now);
   }
-  state.usage = addUsage(state.usage, data.reply.usage);
-  state.modelCalls += 1;
+  recordModelCall(state, data.reply.usage, callUsageOf(data.reply));
   if (data.reply.toolCalls.length === 0) return complete(state, log, data.reply.text ?? '', now);
 
   if (state.iteration >= state.limits.maxIterations) {
@@ -191,7 +191,7 @@ function toPlan(
   state.outbox = [
     {
       type: EventTypes.planRequested,
-      id: `${state.runId}.plan.${state.iteration}`,
+      id: runEventId(state, 'plan', state.iteration),
       data: {
         ...ref(state),
         messages: state.messages,
@@ -219,7 +219,7 @@ function toReflect(state: RunState, log: Record<string, unknown>[], now: number)
   state.outbox = [
     {
       type: EventTypes.modelRequested,
-      id: `${state.runId}.reflect.${state.iteration}`,
+      id: runEventId(state, 'reflect', state.iteration),
       extensions: { [PURPOSE_ATTRIBUTE]: 'reflect' },
       data: {
         ...ref(state),
@@ -255,15 +255,7 @@ function startReadySteps(state: RunState, log: Record<string, unknown>[], now: n
         step.status = 'running';
         step.startedAt = iso(now);
         log.push(entry(now, { type: 'step', stepId: id, tool: step.tool, status: 'running' }));
-        outbox.push({
-          type: EventTypes.stepRequested,
-          id: `${state.runId}.step.${state.iteration}.${id}`,
-          data: {
-            ...ref(state),
-            step: { id: step.id, tool: step.tool, args: step.args, dependsOn: step.dependsOn, ...(step.toolCallId ? { toolCallId: step.toolCallId } : {}) },
-            timeoutMs: state.limits.stepTimeoutMs,
-          },
-        });
+        outbox.push(stepRequest(state, step));
       }
     }
   }
@@ -279,6 +271,23 @@ function startReadySteps(state: RunState, log: Record<string, unknown>[], now: n
     }
   }
   state.outbox = outbox;
+}
+
+/**
+ * The request that runs `step` of the current iteration. Its id depends only on the run,
+ * iteration and step, so a re-sent request is a duplicate the executor recognises.
+ */
+export function stepRequest(state: RunState, step: StepState): OutgoingEvent {
+  const { id, tool, args, dependsOn, toolCallId } = step;
+  return {
+    type: EventTypes.stepRequested,
+    id: runEventId(state, 'step', state.iteration, id),
+    data: {
+      ...ref(state),
+      step: { id, tool, args, dependsOn, ...(toolCallId ? { toolCallId } : {}) },
+      timeoutMs: state.limits.stepTimeoutMs,
+    },
+  };
 }
 
 function complete(state: RunState, log: Record<string, unknown>[], output: string, now: number): Transition {
@@ -320,7 +329,26 @@ function finished(state: RunState, type: typeof EventTypes.runCompleted | typeof
     ...(state.output !== undefined ? { output: state.output } : {}),
     ...(state.error ? { error: state.error } : {}),
   };
-  return { type, id: `${state.runId}.${state.status}`, data };
+  return { type, id: runEventId(state, state.status), data };
+}
+
+/** Adds one model call to the run's usage, and to its provider/model row when known. */
+function recordModelCall(state: RunState, usage: Usage | undefined, call: ModelCallUsage | undefined): void {
+  const counted = usage ?? call;
+  if (!counted) return;
+  state.usage = addUsage(state.usage, counted);
+  state.modelCalls += 1;
+  if (!call) return;
+  const key = `${call.provider}/${call.model}`;
+  const rows = (state.usageByModel ??= {});
+  const row = rows[key] ?? { provider: call.provider, model: call.model, inputTokens: 0, outputTokens: 0, calls: 0, latencyMs: 0 };
+  rows[key] = {
+    ...row,
+    inputTokens: row.inputTokens + counted.inputTokens,
+    outputTokens: row.outputTokens + counted.outputTokens,
+    calls: row.calls + 1,
+    latencyMs: row.latencyMs + call.latencyMs,
+  };
 }
 
 /** Copies the state for a new transition: fresh outbox and effects, deadline enforced later. */

@@ -13,9 +13,10 @@ import {
   type ModelRequested,
   type PlanCreated,
   type PlanRequested,
+  runEventId,
 } from '../../shared/events/catalogue';
 import type { Emitter, OutgoingEvent } from '../../shared/events/emit';
-import type { ChatMessage } from '../../shared/model/types';
+import { callUsageOf, type ChatMessage } from '../../shared/model/types';
 import type { EventHandlers } from '../../shared/runtime/boundary';
 import { buildPlan } from './plan';
 
@@ -63,13 +64,13 @@ export function plannerHandlers(agents: AgentRegistry, emitter: Emitter): EventH
       };
       const { plan, problems } = buildPlan(agent, reply.toolCalls, reply.text);
       if (problems.length === 0) {
-        await emitter.emit(planCreated({ ...ref, plan, assistant, usage: reply.usage }));
+        await emitter.emit(planCreated({ ...ref, plan, assistant, usage: reply.usage, modelCall: callUsageOf(reply) }));
         return;
       }
       const summary = problems.map((p) => p.message).join(' ');
       if (data.attempt >= MAX_PLAN_ATTEMPTS) {
         await emitter.emit(
-          planCreated({ ...ref, usage: reply.usage, error: { reason: 'invalid_plan', message: `The model's plan did not validate: ${summary}` } }),
+          planCreated({ ...ref, usage: reply.usage, modelCall: callUsageOf(reply), error: { reason: 'invalid_plan', message: `The model's plan did not validate: ${summary}` } }),
         );
         return;
       }
@@ -91,12 +92,12 @@ export function plannerHandlers(agents: AgentRegistry, emitter: Emitter): EventH
 function modelRequest(data: ModelRequested): OutgoingEvent {
   return {
     type: EventTypes.modelRequested,
-    id: `${data.runId}.plan-model.${data.iteration}.${data.attempt}`,
+    id: runEventId(data, 'plan-model', data.iteration, data.attempt),
     extensions: { [PURPOSE_ATTRIBUTE]: data.purpose },
     data,
   };
 }
 
 function planCreated(data: PlanCreated): OutgoingEvent {
-  return { type: EventTypes.planCreated, id: `${data.runId}.planned.${data.iteration}`, data };
+  return { type: EventTypes.planCreated, id: runEventId(data, 'planned', data.iteration), data };
 }

@@ -19,7 +19,8 @@ const optionsByProvider = {
   offline: {},
   openai: {
     baseURL: httpUrl,
-    apiKeyEnv: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$', maxLength: 128 },
+    // Only *_API_KEY variables, so an agent file cannot send another secret as a bearer token.
+    apiKeyEnv: { type: 'string', pattern: '^[A-Z][A-Z0-9_]*_API_KEY$', maxLength: 128 },
     maxCompletionTokens: { type: 'integer', minimum: 1, maximum: 1_000_000 },
   },
   bedrock: {
@@ -61,6 +62,7 @@ const modelRef = {
 /** Models tried in order when the primary keeps failing with retryable errors. */
 const fallbacks = { type: 'array', items: modelRef, maxItems: 4 } as const;
 
+/** The schema every file in the agents folder must satisfy. */
 export const agentSchema = {
   type: 'object',
   properties: {

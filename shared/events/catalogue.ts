@@ -21,6 +21,7 @@ export const EventTypes = {
   stepCompleted: 'dev.ddo.step.completed',
   runCompleted: 'dev.ddo.run.completed',
   runFailed: 'dev.ddo.run.failed',
+  sweepRequested: 'dev.ddo.sweep.requested',
 } as const;
 
 export type EventType = (typeof EventTypes)[keyof typeof EventTypes];
@@ -97,6 +98,13 @@ export const CATALOGUE: readonly EventDefinition[] = [
     producers: ['orchestrator'],
     consumers: [],
     schema: schemas.runFinishedData,
+  },
+  {
+    type: EventTypes.sweepRequested,
+    summary: 'Re-drive running runs that made no progress for a while (a PingSource, or the local stack timer).',
+    producers: ['scheduler'],
+    consumers: ['orchestrator'],
+    schema: schemas.sweepRequestedData,
   },
 ];
 
@@ -191,6 +199,11 @@ export interface RunFinished {
   error?: Failure;
   iterations: number;
   usage: Usage;
+}
+
+export interface SweepRequested {
+  /** Overrides the orchestrator's DDO_STALL_SECONDS for this sweep. */
+  stallSeconds?: number;
 }
 
 /**

@@ -38,6 +38,20 @@ const usage = {
   additionalProperties: false,
 } as const;
 
+/** One model call's usage with who answered and how long it took. */
+const modelCall = {
+  type: 'object',
+  properties: {
+    provider: text(64),
+    model: text(256),
+    inputTokens: { type: 'integer', minimum: 0 },
+    outputTokens: { type: 'integer', minimum: 0 },
+    latencyMs: { type: 'number', minimum: 0 },
+  },
+  required: ['provider', 'model', 'inputTokens', 'outputTokens', 'latencyMs'],
+  additionalProperties: false,
+} as const;
+
 const failure = {
   type: 'object',
   properties: { reason: text(64), message: text(4_000) },
@@ -136,6 +150,7 @@ export const modelCompletedData = {
         toolCalls: { type: 'array', items: toolCall, maxItems: 64 },
         usage,
         finishReason: { enum: ['stop', 'tool_calls', 'length', 'error'] },
+        latencyMs: { type: 'number', minimum: 0 },
       },
       required: ['provider', 'model', 'toolCalls', 'usage', 'finishReason'],
       additionalProperties: false,
@@ -153,6 +168,7 @@ export const planCreatedData = {
     plan: planSchema,
     assistant: messageSchema,
     usage,
+    modelCall,
     error: failure,
   },
   required: runRefRequired,
@@ -195,5 +211,14 @@ export const runFinishedData = {
     usage,
   },
   required: ['tenant', 'runId', 'agentId', 'sessionId', 'status', 'iterations', 'usage'],
+  additionalProperties: false,
+} as const;
+
+/** A request to re-drive stalled runs; PingSource sends it on a schedule, with optional data. */
+export const sweepRequestedData = {
+  type: 'object',
+  properties: {
+    stallSeconds: { type: 'integer', minimum: 1, maximum: 86_400 },
+  },
   additionalProperties: false,
 } as const;
