@@ -27,6 +27,14 @@ import { scrub } from './providers/failure';
 import { modelChain, runModelTurn } from './providers/turn';
 import type { RetryPolicy } from './providers/retry';
 import { runTool, type createTools } from './tools';
+import { withHooks } from './hooks/run';
+import type { CallFailure, CallHooks } from './hooks/types';
+
+function failureOf(err: unknown, durationMs: number): CallFailure {
+  const e = asDdoError(err);
+  const reason = (err as Error)?.name === 'TimeoutError' ? 'timeout' : e.reason;
+  return { durationMs, reason, message: scrub(e.message).slice(0, 1_000) };
+}
 
 /** What the executor's handlers are built from; tests pass scripted providers and emitters. */
 export interface ExecutorDeps {
@@ -36,6 +44,8 @@ export interface ExecutorDeps {
   log: Logger;
   providers: ProviderRegistry;
   retry: RetryPolicy;
+  /** Around every tool and model call (spans, metrics, logs, users' own); none by default. */
+  hooks?: readonly CallHooks[];
 }
 
 /** Builds the executor's handlers. */
@@ -60,7 +70,16 @@ export function executorHandlers(deps: ExecutorDeps): EventHandlers {
         const chain = modelChain(agent.model);
         try {
           const tools = agent.tools.map((t) => findTool(t)).filter((t) => t !== undefined);
-          const reply = await runModelTurn(deps, chain, { messages: data.messages, tools });
+          const call = { kind: 'model' as const, ...ref(data), purpose: data.purpose, provider: chain[0].provider, model: chain[0].name };
+          const reply = await withHooks(
+            deps.hooks ?? [],
+            deps.log,
+            call,
+            data.messages,
+            () => runModelTurn(deps, chain, { messages: data.messages, tools }),
+            (r, durationMs) => ({ durationMs, provider: r.provider, model: r.model, usage: r.usage, finishReason: r.finishReason, toolCalls: r.toolCalls.length }),
+            failureOf,
+          );
           // The repair flag is executor-internal; the event schema does not carry it.
           const toolCalls = reply.toolCalls.map(({ argumentsError: _flag, ...call }) => call);
           out.reply = { ...reply, toolCalls };
@@ -93,7 +112,16 @@ export function executorHandlers(deps: ExecutorDeps): EventHandlers {
           if (!agent.tools.includes(data.step.tool)) {
             throw new BadRequestError(`Agent ${agent.id} may not use the tool ${data.step.tool}.`, 'step/tool');
           }
-          const result = await runTool(deps.tools, data.step.tool, data.step.args, AbortSignal.timeout(data.timeoutMs));
+          const call = { kind: 'tool' as const, ...ref(data), stepId: data.step.id, tool: data.step.tool };
+          const result = await withHooks(
+            deps.hooks ?? [],
+            deps.log,
+            call,
+            data.step.args,
+            () => runTool(deps.tools, data.step.tool, data.step.args, AbortSignal.timeout(data.timeoutMs)),
+            (r, durationMs) => ({ durationMs, output: r.output }),
+            failureOf,
+          );
           out.ok = true;
           out.output = result.output;
           if (result.remember?.length) out.remember = result.remember;
@@ -109,4 +137,8 @@ export function executorHandlers(deps: ExecutorDeps): EventHandlers {
       });
     },
   };
+}
+
+function ref(data: { tenant: string; runId: string; agentId: string; iteration: number }) {
+  return { tenant: data.tenant, runId: data.runId, agentId: data.agentId, iteration: data.iteration };
 }

@@ -13,6 +13,7 @@ import { brokerSetting } from '../../shared/settings';
 import { egressPolicyFromEnv } from './egress';
 import { executorHandlers } from './handlers';
 import { createProviderRegistry } from './providers';
+import { loadHooks } from './hooks/load';
 import { retrySettings } from './settings';
 import { createTools } from './tools';
 
@@ -27,6 +28,7 @@ const handlers = executorHandlers({
   emitter: brokerEmitter('executor', settings.brokerUrl),
   tools: createTools(egress),
   log,
+  hooks: loadHooks(log),
   providers: createProviderRegistry({ policy: egress, env: process.env }),
   retry: {
     timeoutMs: settings.modelTimeoutMs,
