@@ -11,7 +11,11 @@ RUN npx tsc -p . && npm prune --omit=dev
 FROM node:22-bookworm-slim
 ARG FUNCTION_FOLDER
 ARG FUNCTION_TARGET
+# The framework serves FUNCTION_TARGET from FUNCTION_SOURCE on $PORT (Knative sets it to 8080).
+# The preload pins the listen host when DDO_BIND_HOST is set, renders framework errors as
+# problem+json and starts OpenTelemetry when OTEL_TRACES_EXPORTER asks for it.
 ENV NODE_ENV=production \
+    PORT=8080 \
     FUNCTION_TARGET=${FUNCTION_TARGET} \
     FUNCTION_SOURCE=/app/dist/functions/${FUNCTION_FOLDER} \
     NODE_OPTIONS=--require=/app/dist/shared/runtime/preload.js
@@ -19,7 +23,10 @@ WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist/shared ./dist/shared
 COPY --from=build /app/dist/functions ./dist/functions
+# Agent definitions, and the ServiceEntries the executor's egress guard reads.
 COPY agents ./agents
 COPY istio ./istio
-USER node
+# The node image's user, by number, so Kubernetes can verify runAsNonRoot.
+USER 1000:1000
+EXPOSE 8080
 CMD ["node", "node_modules/@google-cloud/functions-framework/build/src/main.js"]
