@@ -5,6 +5,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { ConfigError, UnauthorizedError } from '../../shared/errors';
+import { EXTERNAL_PRINCIPALS, TENANT_HEADER } from '../../shared/deploy/mesh';
 import { isValidId } from '../../shared/ids';
 
 export interface Principal {
@@ -40,8 +41,34 @@ export function parseApiKeys(raw: string): KeyEntry[] {
   });
 }
 
-/** Returns the principal for the request's bearer key, or throws 401. */
-export function authenticate(keys: KeyEntry[], headers: IncomingHttpHeaders): Principal {
+/**
+ * Whether the request's immediate mesh peer is the ingress gateway, from the client-certificate
+ * header the sidecar sets (its last element is the peer that called us; a client cannot forge
+ * it, because the sidecar replaces what the client sent).
+ */
+function isFromIngressGateway(headers: IncomingHttpHeaders): boolean {
+  const xfcc = headers['x-forwarded-client-cert'];
+  if (typeof xfcc !== 'string') return false;
+  const peer = xfcc.split(',').pop() ?? '';
+  const uri = /(?:^|;)URI=([^;]+)/.exec(peer)?.[1];
+  return EXTERNAL_PRINCIPALS['ingress-gateway'].some((p) => uri === `spiffe://${p}`);
+}
+
+/**
+ * Returns the caller's principal: the tenant the ingress gateway took from a verified JWT (only
+ * when the request came through it), or the tenant of the bearer API key; otherwise 401.
+ */
+export function authenticate(keys: KeyEntry[], headers: IncomingHttpHeaders, acceptsIngressTenant = true): Principal {
+  const claimed = headers[TENANT_HEADER];
+  if (claimed !== undefined) {
+    // Outside the mesh nothing strips a forged client-certificate header, so the local stack
+    // leaves this off (DDO_ACCEPT_INGRESS_TENANT); the cluster manifests turn it on.
+    if (!acceptsIngressTenant || !isFromIngressGateway(headers)) {
+      throw new UnauthorizedError(`The ${TENANT_HEADER} header is accepted only from the ingress gateway.`);
+    }
+    if (typeof claimed !== 'string' || !isValidId(claimed)) throw new UnauthorizedError('The JWT tenant claim is not a valid tenant id.');
+    return { tenant: claimed, keyId: `jwt:${claimed}` };
+  }
   const header = headers.authorization;
   const m = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
   if (!m) throw new UnauthorizedError();

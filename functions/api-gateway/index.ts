@@ -21,6 +21,7 @@ const router = gatewayRouter({
   agents: loadAgents(),
   orchestrator: orchestratorClient(settings.orchestratorUrl),
   limiter: new RateLimiter(settings.requestsPerMinute, settings.maxRunsInFlight),
+  acceptsIngressTenant: settings.acceptsIngressTenant,
 });
 
 functions.http('apiGateway', httpBoundary(log, gatewayHandler(router)));

@@ -15,6 +15,12 @@ export const gatewaySettings = {
     parse: parse.int(1, 1_000_000),
     doc: 'Requests per minute each API key may make.',
   },
+  acceptsIngressTenant: {
+    env: 'DDO_ACCEPT_INGRESS_TENANT',
+    default: false,
+    parse: parse.bool,
+    doc: 'Take the tenant from the x-ddo-tenant header the Istio ingress gateway sets from a verified JWT.',
+  },
   maxRunsInFlight: {
     env: 'DDO_MAX_RUNS_IN_FLIGHT',
     default: 100,

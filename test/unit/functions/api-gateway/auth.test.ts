@@ -80,3 +80,24 @@ describe('authenticate', () => {
     expect(err).toMatchObject({ status: 401, reason: 'unauthorized' });
   });
 });
+
+describe('authenticate with the ingress gateway\'s tenant header', () => {
+  const keys = parseApiKeys('acme:key-acme-0123456789');
+  const ingress = 'By=spiffe://cluster.local/ns/ddo/sa/ddo-api-gateway;URI=spiffe://cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account';
+
+  it('takes the tenant from x-ddo-tenant when the peer is the ingress gateway', () => {
+    const who = authenticate(keys, { 'x-ddo-tenant': 'globex', 'x-forwarded-client-cert': ingress });
+
+    expect(who).toEqual({ tenant: 'globex', keyId: 'jwt:globex' });
+  });
+
+  test.each([
+    ['no client certificate header', {}],
+    ['another workload as peer', { 'x-forwarded-client-cert': 'By=x;URI=spiffe://cluster.local/ns/ddo/sa/ddo-orchestrator' }],
+    ['the ingress gateway earlier in the chain only', { 'x-forwarded-client-cert': `${'URI=spiffe://cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account'},By=y;URI=spiffe://cluster.local/ns/ddo/sa/evil` }],
+  ])('refuses the header with %s', (_name, extra) => {
+    const attempt = () => authenticate(keys, { 'x-ddo-tenant': 'globex', authorization: 'Bearer key-acme-0123456789', ...extra });
+
+    expect(attempt).toThrow(UnauthorizedError);
+  });
+});
