@@ -14,6 +14,7 @@ import type { OrchestratorClient } from './orchestrator-client';
 import type { RateLimiter } from './rate-limit';
 import { MAX_WAIT_SECONDS } from './settings';
 import { streamRunEvents } from './sse';
+import { loadGatewayAssets, sendAsset, type GatewayAssets } from './ui/assets';
 
 const startRunSchema = {
   type: 'object',
@@ -30,13 +31,17 @@ export interface GatewayDeps {
   agents: AgentRegistry;
   orchestrator: OrchestratorClient;
   limiter: RateLimiter;
+  /** The inspector page and the OpenAPI document; read from the repository layout by default. */
+  assets?: GatewayAssets;
+  /** Whether the ingress gateway's JWT tenant header is trusted (in the mesh only). */
+  acceptsIngressTenant?: boolean;
 }
 
 function waitSeconds(req: Request): number {
   const raw = req.query.wait;
   if (raw === undefined) return 0;
   const n = Number(raw);
-  if (typeof raw !== 'string' || !Number.isInteger(n) || n < 0 || n > MAX_WAIT_SECONDS) {
+  if (typeof raw !== 'string' || !/^\d{1,3}$/.test(raw) || n > MAX_WAIT_SECONDS) {
     throw new BadRequestError(`wait must be a whole number of seconds from 0 to ${MAX_WAIT_SECONDS}.`, 'wait');
   }
   return n;
@@ -46,7 +51,7 @@ function waitSeconds(req: Request): number {
 export function gatewayRouter(deps: GatewayDeps): Router {
   const router = new Router();
   const principal = (req: Request) => {
-    const p = authenticate(deps.keys, req.headers);
+    const p = authenticate(deps.keys, req.headers, deps.acceptsIngressTenant ?? false);
     deps.limiter.take(p.keyId);
     return p;
   };
@@ -63,6 +68,10 @@ export function gatewayRouter(deps: GatewayDeps): Router {
   router.on('POST', '/v1/agents/:agentId/runs', async (req, res, params) => {
     const who = principal(req);
     const wait = waitSeconds(req);
+    const length = Number(req.headers['content-length'] ?? 0);
+    if (length === 0 && !req.headers['transfer-encoding']) {
+      throw new BadRequestError('The body is empty; send a JSON object such as {"input": "…"}.', 'body');
+    }
     if (!req.is('application/json')) throw new UnsupportedMediaTypeError(req.headers['content-type'], 'application/json');
     const body = assertValid<{ input: string; sessionId?: string }>(startRunSchema, req.body, 'body');
     const agent = requireAgent(deps.agents, requireId(params.agentId, 'agentId'));
@@ -106,6 +115,14 @@ export function gatewayRouter(deps: GatewayDeps): Router {
   router.on('GET', '/v1/runs/:runId/events', async (req, res, params) => {
     const who = principal(req);
     await streamRunEvents(req, res, deps.orchestrator, who.tenant, requireId(params.runId, 'runId'));
+  });
+
+  // Public documents: the page holds no data (it asks for the key) and the contract is public.
+  const assets = deps.assets ?? loadGatewayAssets();
+  router.on('GET', '/openapi.json', async (req, res) => sendAsset(req, res, assets.openapi, 'The OpenAPI document', assets));
+  router.on('GET', '/ui', async (req, res) => sendAsset(req, res, assets.ui.get('index.html'), 'The inspector', assets));
+  router.on('GET', '/ui/:file', async (req, res, params) => {
+    sendAsset(req, res, assets.ui.get(params.file), `/ui/${params.file}`, assets);
   });
 
   return router;
