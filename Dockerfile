@@ -26,6 +26,9 @@ COPY --from=build /app/dist/functions ./dist/functions
 # Agent definitions, and the ServiceEntries the executor's egress guard reads.
 COPY agents ./agents
 COPY istio ./istio
+# The api-gateway serves the inspector page and the OpenAPI document from these.
+COPY docs/openapi.yaml ./docs/openapi.yaml
+COPY functions/api-gateway/ui ./functions/api-gateway/ui
 # The node image's user, by number, so Kubernetes can verify runAsNonRoot.
 USER 1000:1000
 EXPOSE 8080
