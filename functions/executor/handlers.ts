@@ -13,6 +13,7 @@ import {
   PURPOSE_ATTRIBUTE,
   type ModelCompleted,
   type ModelRequested,
+  type RunRef,
   type StepCompleted,
   type StepRequested,
   runEventId,
@@ -29,6 +30,8 @@ import type { RetryPolicy } from './providers/retry';
 import { runTool, type createTools } from './tools';
 import { withHooks } from './hooks/run';
 import type { CallFailure, CallHooks } from './hooks/types';
+import { policiesFor, type PolicyRegistry } from '../../shared/policy/registry';
+import { CallGovernor } from './policy';
 
 function failureOf(err: unknown, durationMs: number): CallFailure {
   const e = asDdoError(err);
@@ -46,17 +49,27 @@ export interface ExecutorDeps {
   retry: RetryPolicy;
   /** Around every tool and model call (spans, metrics, logs, users' own); none by default. */
   hooks?: readonly CallHooks[];
+  /** Policies evaluated before and after every call (policies/); none means no governance. */
+  policies?: PolicyRegistry;
 }
 
 /** Builds the executor's handlers. */
 export function executorHandlers(deps: ExecutorDeps): EventHandlers {
-  const once = new OnceCache<OutgoingEvent>();
+  const once = new OnceCache<OutgoingEvent | OutgoingEvent[]>();
   const agentFor = (agentId: string) => {
     const agent = deps.agents.get(agentId);
     if (!agent) throw new BadRequestError(`There is no agent ${JSON.stringify(agentId)}.`, 'data/agentId');
     return agent;
   };
-  const reply = async (event: CloudEventV1<unknown>, work: () => Promise<OutgoingEvent>) => {
+  const governor = (data: RunRef, call: ConstructorParameters<typeof CallGovernor>[2]) =>
+    new CallGovernor(deps.policies ? policiesFor(deps.policies, agentFor(data.agentId), data.tenant) : [], ref(data), call, deps.log);
+  // The audit events go out with the reply, so a re-sent reply re-sends them (as duplicates).
+  const withAudit = (gov: CallGovernor, out: StepCompleted | ModelCompleted, reply: OutgoingEvent) => {
+    if (!gov.isGoverned) return reply;
+    out.policy = gov.decisions;
+    return [...gov.events(), reply];
+  };
+  const reply = async (event: CloudEventV1<unknown>, work: () => Promise<OutgoingEvent | OutgoingEvent[]>) => {
     const { result } = once.run(`${event.source} ${event.id}`, work);
     await deps.emitter.emit(await result);
   };
@@ -67,16 +80,23 @@ export function executorHandlers(deps: ExecutorDeps): EventHandlers {
       const agent = agentFor(data.agentId);
       await reply(event, async () => {
         const out: ModelCompleted = { ...data };
-        const chain = modelChain(agent.model);
+        const fullChain = modelChain(agent.model);
+        const gov = governor(data, { kind: 'model', purpose: data.purpose, attempt: data.attempt, model: `${fullChain[0].provider}/${fullChain[0].name}` });
         try {
           const tools = agent.tools.map((t) => findTool(t)).filter((t) => t !== undefined);
+          const { chain, messages } = gov.isGoverned ? gov.beforeModel(fullChain, data.messages) : { chain: fullChain, messages: data.messages };
+          // The reply echoes the request's messages; echo them as the model saw them.
+          out.messages = messages;
           const call = { kind: 'model' as const, ...ref(data), purpose: data.purpose, provider: chain[0].provider, model: chain[0].name };
           const reply = await withHooks(
             deps.hooks ?? [],
             deps.log,
             call,
-            data.messages,
-            () => runModelTurn(deps, chain, { messages: data.messages, tools }),
+            messages,
+            async () => {
+              const r = await runModelTurn(deps, chain, { messages, tools });
+              return gov.isGoverned ? gov.afterModel(r) : r;
+            },
             (r, durationMs) => ({ durationMs, provider: r.provider, model: r.model, usage: r.usage, finishReason: r.finishReason, toolCalls: r.toolCalls.length }),
             failureOf,
           );
@@ -89,16 +109,16 @@ export function executorHandlers(deps: ExecutorDeps): EventHandlers {
           const reason = isUnexpected ? 'model_error' : e.reason;
           // ModelCallError messages name provider and model and are already scrubbed.
           const { provider, name } = agent.model;
-          const message = isUnexpected ? `${provider} model ${name}: ${scrub(e.message)}` : e.message;
+          const message = gov.redact(isUnexpected ? `${provider} model ${name}: ${scrub(e.message)}` : e.message);
           out.error = { reason, message: message.slice(0, 4_000) };
           deps.log.warn({ runId: data.runId, reason, error: out.error.message }, 'model turn failed');
         }
-        return {
+        return withAudit(gov, out, {
           type: EventTypes.modelCompleted,
           id: `${event.id}.reply`,
           extensions: { [PURPOSE_ATTRIBUTE]: data.purpose },
           data: out,
-        };
+        });
       });
     },
 
@@ -108,17 +128,22 @@ export function executorHandlers(deps: ExecutorDeps): EventHandlers {
       await reply(event, async () => {
         const started = performance.now();
         const out: StepCompleted = { tenant: data.tenant, runId: data.runId, agentId: data.agentId, iteration: data.iteration, stepId: data.step.id, ok: false, durationMs: 0 };
+        const gov = governor(data, { kind: 'tool', tool: data.step.tool, stepId: data.step.id });
         try {
           if (!agent.tools.includes(data.step.tool)) {
             throw new BadRequestError(`Agent ${agent.id} may not use the tool ${data.step.tool}.`, 'step/tool');
           }
+          const args = gov.isGoverned ? gov.beforeTool(data.step.tool, data.step.args) : data.step.args;
           const call = { kind: 'tool' as const, ...ref(data), stepId: data.step.id, tool: data.step.tool };
           const result = await withHooks(
             deps.hooks ?? [],
             deps.log,
             call,
-            data.step.args,
-            () => runTool(deps.tools, data.step.tool, data.step.args, AbortSignal.timeout(data.timeoutMs)),
+            args,
+            async () => {
+              const r = await runTool(deps.tools, data.step.tool, args, AbortSignal.timeout(data.timeoutMs));
+              return gov.isGoverned ? gov.afterTool(r) : r;
+            },
             (r, durationMs) => ({ durationMs, output: r.output }),
             failureOf,
           );
@@ -130,10 +155,10 @@ export function executorHandlers(deps: ExecutorDeps): EventHandlers {
           const timedOut = (err as Error)?.name === 'TimeoutError';
           out.error = timedOut
             ? { reason: 'step_timeout', message: `${data.step.tool} did not finish within ${data.timeoutMs} ms.` }
-            : { reason: e.reason === 'internal' ? 'tool_error' : e.reason, message: e.message };
+            : { reason: e.reason === 'internal' ? 'tool_error' : e.reason, message: gov.redact(e.message) };
         }
         out.durationMs = performance.now() - started;
-        return { type: EventTypes.stepCompleted, id: runEventId(data, 'step-done', data.iteration, data.step.id), data: out };
+        return withAudit(gov, out, { type: EventTypes.stepCompleted, id: runEventId(data, 'step-done', data.iteration, data.step.id), data: out });
       });
     },
   };

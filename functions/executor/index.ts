@@ -5,6 +5,7 @@
  */
 import * as functions from '@google-cloud/functions-framework';
 import { loadAgents } from '../../shared/agents/registry';
+import { checkAgentPolicies, loadPolicies } from '../../shared/policy/registry';
 import { loadSettings } from '../../shared/config';
 import { brokerEmitter } from '../../shared/events/emit';
 import { createLogger } from '../../shared/log';
@@ -23,8 +24,13 @@ const settings = loadSettings({
   ...retrySettings,
 });
 const egress = egressPolicyFromEnv();
+const agents = loadAgents();
+// A bad policy file, or an agent naming a missing policy, stops start-up here.
+const policies = loadPolicies();
+checkAgentPolicies(agents.values(), policies);
 const handlers = executorHandlers({
-  agents: loadAgents(),
+  agents,
+  policies,
   emitter: brokerEmitter('executor', settings.brokerUrl),
   tools: createTools(egress),
   log,

@@ -6,6 +6,7 @@
 import type { Failure, PlanStep } from '../../shared/events/catalogue';
 import type { OutgoingEvent } from '../../shared/events/emit';
 import type { ChatMessage, Usage } from '../../shared/model/types';
+import type { RunBudget } from '../../shared/policy/budget';
 
 /** Usage of one provider/model within a run: tokens, calls and summed call latency. */
 export interface ModelUsageTotals extends Usage {
@@ -76,6 +77,8 @@ export interface RunState {
   trace?: { traceId: string; parentSpanId: string };
   /** When the current phase began, for the phase span recorded when it ends. */
   phaseStartedAt?: string;
+  /** Budgets from the agent's policies; absent when no policy sets one. */
+  budget?: RunBudget;
   [field: string]: unknown;
 }
 

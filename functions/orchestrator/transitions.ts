@@ -17,6 +17,7 @@ import type { OutgoingEvent } from '../../shared/events/emit';
 import { systemPrompt } from '../../shared/model/prompt';
 import { addUsage, callUsageOf, type ChatMessage, type ModelCallUsage, type ToolCall, type Usage } from '../../shared/model/types';
 import type { Fact, HistoryMessage } from '../memory/store/types';
+import { budgetNote, budgetStop, withBudgetNote, type NextCall, type RunBudget } from '../../shared/policy/budget';
 import type { Effects, RunLimits, RunState, StepState } from './run-state';
 
 export interface Transition {
@@ -37,6 +38,8 @@ export interface StartInput {
   limits: RunLimits;
   history: HistoryMessage[];
   facts: Fact[];
+  /** The run's budgets from its policies (shared/policy/registry.ts `budgetsOf`). */
+  budget?: RunBudget;
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -70,6 +73,7 @@ export function startRun(input: StartInput, now: number): Transition {
     processed: [],
     outbox: [],
     effects: {},
+    ...(input.budget ? { budget: input.budget } : {}),
   };
   const log = [
     entry(now, { type: 'status', status: 'running', iteration: 1 }),
@@ -95,6 +99,8 @@ export function onPlanCreated(prev: RunState, data: PlanCreated, now: number): O
     log.push(entry(now, { type: 'phase', phase: 'reflect', iteration: state.iteration }));
     return complete(state, log, plan.answer ?? '', now);
   }
+  const overBudget = stopForBudget(state, log, { kind: 'tools', count: plan.steps.length }, now);
+  if (overBudget) return overBudget;
   if (state.stepsUsed + plan.steps.length > state.limits.maxSteps) {
     return fail(state, log, {
       reason: 'max_steps',
@@ -124,6 +130,7 @@ export function onStepCompleted(prev: RunState, data: StepCompleted, now: number
   const state = begin(prev, now);
   const log: Record<string, unknown>[] = [];
   const step = state.steps[data.stepId];
+  logDecisions(log, now, data.policy, { stepId: step.id, tool: step.tool });
   step.status = data.ok ? 'succeeded' : 'failed';
   step.output = data.output;
   step.error = data.error;
@@ -151,6 +158,7 @@ export function onReflection(prev: RunState, data: ModelCompleted, now: number):
   if (guard) return guard;
   const state = begin(prev, now);
   const log: Record<string, unknown>[] = [];
+  logDecisions(log, now, data.policy, { purpose: 'reflect' });
   if (data.error || !data.reply) {
     return fail(state, log, data.error ?? { reason: 'model_error', message: 'The model returned nothing.' }, now);
   }
@@ -186,6 +194,8 @@ function toPlan(
   now: number,
   proposal?: ToolCall[],
 ): Transition {
+  const overBudget = stopForBudget(state, log, { kind: 'model', messages: state.messages }, now);
+  if (overBudget) return overBudget;
   state.phase = 'plan';
   log.push(entry(now, { type: 'phase', phase: 'plan', iteration: state.iteration }));
   state.outbox = [
@@ -194,7 +204,7 @@ function toPlan(
       id: runEventId(state, 'plan', state.iteration),
       data: {
         ...ref(state),
-        messages: state.messages,
+        messages: outgoingMessages(state, now),
         stepsLeft: state.limits.maxSteps - state.stepsUsed,
         ...(proposal ? { proposal } : {}),
       },
@@ -214,6 +224,8 @@ function toReflect(state: RunState, log: Record<string, unknown>[], now: number)
       ...(s.status === 'succeeded' ? {} : { isError: true }),
     });
   }
+  const overBudget = stopForBudget(state, log, { kind: 'model', messages: state.messages }, now);
+  if (overBudget) return overBudget;
   state.phase = 'reflect';
   log.push(entry(now, { type: 'phase', phase: 'reflect', iteration: state.iteration }));
   state.outbox = [
@@ -225,7 +237,7 @@ function toReflect(state: RunState, log: Record<string, unknown>[], now: number)
         ...ref(state),
         purpose: 'reflect',
         attempt: 1,
-        messages: state.messages,
+        messages: outgoingMessages(state, now),
         stepsLeft: state.limits.maxSteps - state.stepsUsed,
       },
     },
@@ -373,6 +385,29 @@ function isDone(step: StepState): boolean {
 
 function ref(state: RunState) {
   return { tenant: state.tenant, runId: state.runId, agentId: state.agentId, iteration: state.iteration };
+}
+
+/** Ends the run before `next` when it would cross one of the run's budgets. */
+function stopForBudget(state: RunState, log: Record<string, unknown>[], next: NextCall, now: number): Transition | undefined {
+  const stop = budgetStop(state.budget, budgetUse(state), next, now);
+  if (!stop) return undefined;
+  log.push(entry(now, { type: 'policy', outcome: 'budget_stop', budget: stop.budget, policies: state.budget?.policies }));
+  return fail(state, log, { reason: 'budget_exceeded', message: stop.message }, now);
+}
+
+function budgetUse(state: RunState) {
+  return { usage: state.usage, toolCalls: state.stepsUsed, startedAtMs: Date.parse(state.createdAt) };
+}
+
+/** The conversation as sent: with the remaining budget in the system message when there is one. */
+function outgoingMessages(state: RunState, now: number): ChatMessage[] {
+  const budget = state.budget;
+  return budget ? withBudgetNote(state.messages, budgetNote(budget, budgetUse(state), now)) : state.messages;
+}
+
+/** One `policy` log entry per decision the executor reported about a call. */
+function logDecisions(log: Record<string, unknown>[], now: number, decisions: StepCompleted['policy'], call: Record<string, unknown>): void {
+  for (const d of decisions ?? []) log.push(entry(now, { type: 'policy', ...call, ...d }));
 }
 
 function entry(now: number, fields: Record<string, unknown>): Record<string, unknown> {

@@ -82,6 +82,8 @@ export const agentSchema = {
       required: ['maxIterations', 'maxSteps', 'timeoutSeconds'],
       additionalProperties: false,
     },
+    // Policies (policies/<id>.yaml) that govern every call of this agent, by id.
+    policies: { type: 'array', items: { type: 'string', pattern: ID_PATTERN }, uniqueItems: true, maxItems: 16 },
     memory: {
       type: 'object',
       properties: {
@@ -111,6 +113,8 @@ export interface AgentDefinition {
   tools: string[];
   limits: { maxIterations: number; maxSteps: number; timeoutSeconds: number; stepTimeoutSeconds?: number };
   memory?: { factScope?: 'session' | 'agent'; historyTurns?: number };
+  /** Ids of the policies that govern this agent's calls. */
+  policies?: string[];
 }
 
 export const DEFAULT_STEP_TIMEOUT_SECONDS = 30;

@@ -22,6 +22,7 @@ export const EventTypes = {
   runCompleted: 'dev.ddo.run.completed',
   runFailed: 'dev.ddo.run.failed',
   sweepRequested: 'dev.ddo.sweep.requested',
+  policyDecided: 'dev.ddo.policy.decided',
 } as const;
 
 export type EventType = (typeof EventTypes)[keyof typeof EventTypes];
@@ -106,6 +107,13 @@ export const CATALOGUE: readonly EventDefinition[] = [
     consumers: ['orchestrator'],
     schema: schemas.sweepRequestedData,
   },
+  {
+    type: EventTypes.policyDecided,
+    summary: 'A policy allowed, denied or redacted a tool or model call (before or after it), for audit.',
+    producers: ['executor'],
+    consumers: [],
+    schema: schemas.policyDecidedData,
+  },
 ];
 
 /** Looks up a type in the catalogue. */
@@ -164,6 +172,8 @@ export interface ModelRequested extends RunRef {
 export interface ModelCompleted extends ModelRequested {
   reply?: ModelReply;
   error?: Failure;
+  /** What the governing policies decided about this turn. */
+  policy?: PolicyDecisionData[];
 }
 
 export interface PlanCreated extends RunRef {
@@ -187,6 +197,8 @@ export interface StepCompleted extends RunRef {
   error?: Failure;
   remember?: string[];
   durationMs: number;
+  /** What the governing policies decided about this call. */
+  policy?: PolicyDecisionData[];
 }
 
 export interface RunFinished {
@@ -199,6 +211,24 @@ export interface RunFinished {
   error?: Failure;
   iterations: number;
   usage: Usage;
+}
+
+/** One policy decision about a call (the executor's PolicyDecision). */
+export interface PolicyDecisionData {
+  policyId: string;
+  policyVersion: string;
+  stage: 'before' | 'after';
+  outcome: 'allow' | 'deny' | 'redact';
+  rule?: string;
+  reason?: string;
+  redactions?: Record<string, number>;
+  inputSha256: string;
+}
+
+/** A policy decision published on the broker. */
+export interface PolicyDecided extends RunRef {
+  call: { kind: 'tool' | 'model'; tool?: string; stepId?: string; purpose?: 'plan' | 'reflect'; attempt?: number; model?: string };
+  decision: PolicyDecisionData;
 }
 
 export interface SweepRequested {

@@ -93,6 +93,26 @@ const runRef = {
 const runRefRequired = ['tenant', 'runId', 'agentId', 'iteration'];
 
 const messages = { type: 'array', items: messageSchema, maxItems: 2_000 } as const;
+
+/** One policy decision about a call (functions/executor/policy/evaluate.ts). */
+const policyDecision = {
+  type: 'object',
+  properties: {
+    policyId: id,
+    policyVersion: text(64),
+    stage: { enum: ['before', 'after'] },
+    outcome: { enum: ['allow', 'deny', 'redact'] },
+    rule: text(512),
+    reason: text(2_000),
+    redactions: { type: 'object', additionalProperties: { type: 'integer', minimum: 0 } },
+    inputSha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+  },
+  required: ['policyId', 'policyVersion', 'stage', 'outcome', 'inputSha256'],
+  additionalProperties: false,
+} as const;
+
+/** The policy decisions about the call a reply reports, for the run's event log. */
+const policyDecisions = { type: 'array', items: policyDecision, maxItems: 64 } as const;
 const purpose = { enum: ['plan', 'reflect'] } as const;
 
 export const runRequestedData = {
@@ -156,6 +176,7 @@ export const modelCompletedData = {
       additionalProperties: false,
     },
     error: failure,
+    policy: policyDecisions,
   },
   required: [...runRefRequired, 'purpose', 'attempt', 'messages', 'stepsLeft'],
   additionalProperties: false,
@@ -192,6 +213,7 @@ export const stepCompletedData = {
     error: failure,
     remember: { type: 'array', items: text(2_000), maxItems: 16 },
     durationMs: { type: 'number', minimum: 0 },
+    policy: policyDecisions,
   },
   required: [...runRefRequired, 'stepId', 'ok', 'durationMs'],
   additionalProperties: false,
@@ -220,5 +242,29 @@ export const sweepRequestedData = {
   properties: {
     stallSeconds: { type: 'integer', minimum: 1, maximum: 86_400 },
   },
+  additionalProperties: false,
+} as const;
+
+/** A policy decision about one tool or model call, published for audit systems. */
+export const policyDecidedData = {
+  type: 'object',
+  properties: {
+    ...runRef,
+    call: {
+      type: 'object',
+      properties: {
+        kind: { enum: ['tool', 'model'] },
+        tool: text(128),
+        stepId: id,
+        purpose,
+        attempt: { type: 'integer', minimum: 1, maximum: 10 },
+        model: text(300),
+      },
+      required: ['kind'],
+      additionalProperties: false,
+    },
+    decision: policyDecision,
+  },
+  required: [...runRefRequired, 'call', 'decision'],
   additionalProperties: false,
 } as const;

@@ -1,0 +1,3 @@
+/** Policy evaluation in the executor: pure evaluation, and the governor around one call. */
+export * from './evaluate';
+export * from './governor';

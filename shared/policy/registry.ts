@@ -1,0 +1,121 @@
+/**
+ * Loads every policy from DDO_POLICIES_DIR (default `./policies`) once per process, and says
+ * which policies govern an agent's run. A bad file is fatal at start-up with a message naming
+ * the file and the field, as agent files are (shared/agents/registry.ts).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { AgentDefinition } from '../agents/schema';
+import { ConfigError } from '../errors';
+import { describeError, validatorFor } from '../schema';
+import { redactionRules, redactValue, type RedactionRule } from './redact';
+import { policySchema, type Budgets, type PolicyDefinition } from './schema';
+
+/** A loaded policy with its redaction rules compiled. */
+export interface Policy extends PolicyDefinition {
+  rules: RedactionRule[];
+}
+
+/** Every policy of the process, by id. */
+export type PolicyRegistry = ReadonlyMap<string, Policy>;
+
+const cache = new Map<string, PolicyRegistry>();
+
+/** The policies folder for this process. */
+export function policiesDir(env: NodeJS.ProcessEnv = process.env): string {
+  return path.resolve(env.DDO_POLICIES_DIR ?? path.join(process.cwd(), 'policies'));
+}
+
+/** Reads and validates every `*.yaml`/`*.yml` file in `dir`; a missing folder means no policies. */
+export function loadPolicies(dir: string = policiesDir()): PolicyRegistry {
+  const cached = cache.get(dir);
+  if (cached) return cached;
+
+  const registry = new Map<string, Policy>();
+  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort() : [];
+  for (const file of files) {
+    const policy = parsePolicyFile(path.join(dir, file));
+    registry.set(policy.id, policy);
+  }
+  cache.set(dir, registry);
+  return registry;
+}
+
+/** Parses and validates one policy file. */
+export function parsePolicyFile(file: string): Policy {
+  let doc: unknown;
+  try {
+    doc = parseYaml(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`${file}: not valid YAML: ${(err as Error).message}`, { file });
+  }
+  const validate = validatorFor(policySchema);
+  if (!validate(doc)) {
+    const { message } = describeError(validate.errors, '');
+    throw new ConfigError(`${file}: field ${message.replace(/^\//, '')}.`, { file });
+  }
+  const policy = doc as PolicyDefinition;
+  const expectedId = path.basename(file).replace(/\.ya?ml$/, '');
+  if (policy.id !== expectedId) {
+    throw new ConfigError(`${file}: field id is ${policy.id} but the file name says ${expectedId}; make them match.`, { file });
+  }
+  policy.redact?.patterns?.forEach((p, i) => {
+    try {
+      new RegExp(p.regex, 'g');
+    } catch (err) {
+      throw new ConfigError(`${file}: field redact/patterns/${i}/regex is not a valid regular expression: ${(err as Error).message}`, { file });
+    }
+  });
+  return { ...policy, rules: redactionRules(policy.redact) };
+}
+
+/** Fails start-up when an agent names a policy that does not exist. */
+export function checkAgentPolicies(agents: Iterable<AgentDefinition>, policies: PolicyRegistry): void {
+  for (const agent of agents) {
+    agent.policies?.forEach((id, i) => {
+      if (!policies.has(id)) {
+        throw new ConfigError(`agent ${agent.id}: field policies/${i} names unknown policy ${JSON.stringify(id)}; add policies/${id}.yaml.`);
+      }
+    });
+  }
+}
+
+const listed = (list: string[] | undefined, value: string) => list?.some((x) => x === '*' || x === value) ?? false;
+
+/**
+ * The policies governing `agent` for `tenant`: those the agent file names, then those whose
+ * `match` names the agent (or `*`) and, when it lists tenants, the tenant. Order is stable.
+ */
+export function policiesFor(registry: PolicyRegistry, agent: Pick<AgentDefinition, 'id' | 'policies'>, tenant: string): Policy[] {
+  const out: Policy[] = [];
+  for (const id of agent.policies ?? []) {
+    const p = registry.get(id);
+    if (p && (!p.match?.tenants || listed(p.match.tenants, tenant))) out.push(p);
+  }
+  for (const p of registry.values()) {
+    if (out.includes(p) || !listed(p.match?.agents, agent.id)) continue;
+    if (p.match?.tenants && !listed(p.match.tenants, tenant)) continue;
+    out.push(p);
+  }
+  return out;
+}
+
+/** The tightest of the budgets of `policies`, with the policy each limit came from. */
+export function budgetsOf(policies: readonly Policy[]): (Budgets & { policies: string[] }) | undefined {
+  const out: Budgets & { policies: string[] } = { policies: [] };
+  for (const p of policies) {
+    if (!p.budgets) continue;
+    out.policies.push(`${p.id}@${p.version}`);
+    for (const key of ['tokens', 'toolCalls', 'wallClockSeconds'] as const) {
+      const v = p.budgets[key];
+      if (v !== undefined) out[key] = Math.min(out[key] ?? v, v);
+    }
+  }
+  return out.policies.length > 0 ? out : undefined;
+}
+
+/** Applies every policy's redaction to a text (the orchestrator uses it on a run's input). */
+export function redactWith(policies: readonly Policy[], text: string): string {
+  return policies.reduce((t, p) => redactValue(t, p.rules).value, text);
+}

@@ -1,0 +1,120 @@
+/**
+ * The JSON Schema of a policy file (`policies/<id>.yaml`) and its parsed shape. A policy is
+ * data: which tools and models an agent may call, limits on tool arguments, what is redacted
+ * before and after every call, and the run's budgets. The executor and orchestrator share it.
+ */
+import { ID_PATTERN } from '../ids';
+
+/** The redactions DDO knows without a pattern of the user's. */
+export const BUILTIN_REDACTIONS = ['email', 'phone', 'card', 'api_key', 'bearer'] as const;
+
+/** One of the built-in redactions. */
+export type BuiltinRedaction = (typeof BUILTIN_REDACTIONS)[number];
+
+const names = { type: 'array', items: { type: 'string', minLength: 1, maxLength: 256 }, uniqueItems: true, maxItems: 256 } as const;
+
+/** A limit on one argument of a tool; every field given must hold for the call to go ahead. */
+const argumentConstraint = {
+  type: 'object',
+  properties: {
+    // Host patterns for URL arguments: `api.example.com` exactly, or `*.example.com`.
+    hosts: { type: 'array', items: { type: 'string', pattern: '^(\\*\\.)?[a-z0-9.-]+$' }, minItems: 1, maxItems: 256 },
+    minimum: { type: 'number' },
+    maximum: { type: 'number' },
+    maxLength: { type: 'integer', minimum: 0 },
+  },
+  additionalProperties: false,
+  minProperties: 1,
+} as const;
+
+/** The schema every file in the policies folder must satisfy. */
+export const policySchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', pattern: ID_PATTERN },
+    version: { type: ['integer', 'string'], minLength: 1, maxLength: 64, minimum: 1 },
+    description: { type: 'string', maxLength: 2_000 },
+    match: {
+      type: 'object',
+      properties: { agents: names, tenants: names },
+      additionalProperties: false,
+    },
+    tools: {
+      type: 'object',
+      properties: { allow: names, deny: names },
+      additionalProperties: false,
+    },
+    models: {
+      type: 'object',
+      properties: { allow: names, deny: names },
+      additionalProperties: false,
+    },
+    arguments: {
+      type: 'object',
+      additionalProperties: { type: 'object', additionalProperties: argumentConstraint },
+    },
+    redact: {
+      type: 'object',
+      properties: {
+        builtins: { type: 'array', items: { enum: BUILTIN_REDACTIONS }, uniqueItems: true },
+        patterns: {
+          type: 'array',
+          maxItems: 64,
+          items: {
+            type: 'object',
+            properties: {
+              name: { type: 'string', pattern: '^[a-z][a-z0-9_]{0,63}$' },
+              regex: { type: 'string', minLength: 1, maxLength: 1_000 },
+            },
+            required: ['name', 'regex'],
+            additionalProperties: false,
+          },
+        },
+      },
+      additionalProperties: false,
+    },
+    budgets: {
+      type: 'object',
+      properties: {
+        tokens: { type: 'integer', minimum: 1 },
+        toolCalls: { type: 'integer', minimum: 0 },
+        wallClockSeconds: { type: 'integer', minimum: 1, maximum: 86_400 },
+      },
+      additionalProperties: false,
+      minProperties: 1,
+    },
+  },
+  required: ['id', 'version'],
+  additionalProperties: false,
+} as const;
+
+/** A limit on one tool argument. */
+export interface ArgumentConstraint {
+  hosts?: string[];
+  minimum?: number;
+  maximum?: number;
+  maxLength?: number;
+}
+
+/** Per-run budgets; a missing field is unlimited. */
+export interface Budgets {
+  tokens?: number;
+  toolCalls?: number;
+  wallClockSeconds?: number;
+}
+
+/** A parsed and validated policy file. */
+export interface PolicyDefinition {
+  id: string;
+  version: number | string;
+  description?: string;
+  /** Applies the policy to these agents (`*` for all) and, when given, only for these tenants. */
+  match?: { agents?: string[]; tenants?: string[] };
+  tools?: { allow?: string[]; deny?: string[] };
+  /** `provider/name` patterns; `*` matches any run of characters. */
+  models?: { allow?: string[]; deny?: string[] };
+  arguments?: Record<string, Record<string, ArgumentConstraint>>;
+  /** Absent: every built-in redaction. `builtins: []` switches them off. */
+  redact?: { builtins?: BuiltinRedaction[]; patterns?: { name: string; regex: string }[] };
+  budgets?: Budgets;
+}
