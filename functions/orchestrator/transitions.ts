@@ -89,6 +89,7 @@ export function onPlanCreated(prev: RunState, data: PlanCreated, now: number): O
   const state = begin(prev, now);
   const log: Record<string, unknown>[] = [];
   recordModelCall(state, data.usage, data.modelCall);
+  logDecisions(log, now, data.policy, { purpose: 'plan' });
 
   if (data.error || !data.plan) {
     return fail(state, log, data.error ?? { reason: 'planning_failed', message: 'The planner returned no plan.' }, now);

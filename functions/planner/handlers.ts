@@ -64,7 +64,9 @@ export function plannerHandlers(agents: AgentRegistry, emitter: Emitter): EventH
       };
       const { plan, problems } = buildPlan(agent, reply.toolCalls, reply.text);
       if (problems.length === 0) {
-        await emitter.emit(planCreated({ ...ref, plan, assistant, usage: reply.usage, modelCall: callUsageOf(reply) }));
+        await emitter.emit(
+          planCreated({ ...ref, plan, assistant, usage: reply.usage, modelCall: callUsageOf(reply), ...(data.policy ? { policy: data.policy } : {}) }),
+        );
         return;
       }
       const summary = problems.map((p) => p.message).join(' ');

@@ -183,6 +183,8 @@ export interface PlanCreated extends RunRef {
   /** Who answered the planning turn, for the run's per-model usage. */
   modelCall?: ModelCallUsage;
   error?: Failure;
+  /** Policy decisions about the planning turn, passed on from the model reply. */
+  policy?: PolicyDecisionData[];
 }
 
 export interface StepRequested extends RunRef {

@@ -191,6 +191,7 @@ export const planCreatedData = {
     usage,
     modelCall,
     error: failure,
+    policy: policyDecisions,
   },
   required: runRefRequired,
   additionalProperties: false,
