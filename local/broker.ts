@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CloudEvent, HTTP } from 'cloudevents';
 import {
@@ -20,6 +21,7 @@ import {
   PayloadTooLargeError,
   UnsupportedMediaTypeError,
 } from '../shared/errors';
+import { parse, type SettingsOf, type SettingsSpec } from '../shared/config';
 import { PROBLEM_CONTENT_TYPE, toProblem } from '../shared/http/problem';
 import { createLogger, type Logger } from '../shared/log';
 import { parseIsoDuration } from './manifests';
@@ -32,6 +34,28 @@ export interface BrokerEvent {
   attributes: Record<string, string>;
   data?: Buffer;
 }
+
+/**
+ * Opt-in fault injection for the fault suite, each setting declared once: Knative promises at
+ * least once, not exactly once nor in order, and these make the local broker use that freedom.
+ */
+export const brokerFaultSettings = {
+  duplicate: {
+    env: 'DDO_BROKER_DUPLICATE',
+    default: false,
+    parse: parse.bool,
+    doc: 'Deliver every event to every matching Trigger twice (for fault tests).',
+  },
+  reorderMs: {
+    env: 'DDO_BROKER_REORDER_MS',
+    default: 0,
+    parse: parse.int(0, 10_000),
+    doc: 'Hold each delivery back a random 0..N ms, so events overtake each other (for fault tests).',
+  },
+} satisfies SettingsSpec;
+
+/** The fault-injection switches; all off by default. */
+export type BrokerFaults = SettingsOf<typeof brokerFaultSettings>;
 
 /** What `createLocalBroker` needs; only the manifests and the service resolver are required. */
 export interface LocalBrokerOptions {
@@ -47,6 +71,7 @@ export interface LocalBrokerOptions {
   /** Per-attempt delivery timeout when a delivery spec sets none; default 60 s. */
   attemptTimeoutMs?: number;
   logger?: Logger;
+  faults?: Partial<BrokerFaults>;
 }
 
 /** Running totals, for tests and benchmarks. */
@@ -89,6 +114,8 @@ export interface LocalBroker {
   deadLetters(): DeadLetterView[];
   /** Resolves once no delivery, retry, reply or dead-letter send is in flight. */
   whenIdle(): Promise<void>;
+  /** Calls `listener` with every event the ingress accepts (replies and replays too); returns an unsubscribe. */
+  onAccepted(listener: (event: BrokerEvent) => void): () => void;
 }
 
 const DEFAULT_MAX_BODY_BYTES = 1_048_576;
@@ -131,9 +158,14 @@ export function createLocalBroker(opts: LocalBrokerOptions): LocalBroker {
   const store = new DeadLetterStore(path.join(opts.dataDir ?? '.ddo', 'dead-letters.jsonl'), log);
   const counts: BrokerCounters = { received: 0, delivered: 0, retried: 0, deadLettered: 0, failed: 0 };
   const shutdown = new AbortController();
+  // Every held or backed-off delivery listens on it; thousands in flight are normal under load.
+  setMaxListeners(0, shutdown.signal);
   let inFlight = 0;
   let idleWaiters: Array<() => void> = [];
   let baseUrl = '';
+  const listeners = new Set<(event: BrokerEvent) => void>();
+  const copies = opts.faults?.duplicate ? 2 : 1;
+  const reorderMs = opts.faults?.reorderMs ?? 0;
 
   const brokerKeyOf = (b: BrokerManifest): string => `${b.metadata.namespace}/${b.metadata.name}`;
   const ingressUrl = (key: string): string => `${baseUrl}/${key}`;
@@ -166,10 +198,25 @@ export function createLocalBroker(opts: LocalBrokerOptions): LocalBroker {
     const arrival = { [ARRIVAL_ATTRIBUTE]: new Date().toISOString() };
     const event = { attributes: { ...attributes, ...arrival }, data: incoming.data };
     counts.received += 1;
+    for (const listener of listeners) {
+      try {
+        listener(event);
+      } catch (err) {
+        log.warn({ err }, 'an event listener threw; the event is delivered anyway');
+      }
+    }
     for (const trigger of opts.triggers()) {
       if (`${trigger.metadata.namespace}/${trigger.spec.broker}` !== brokerKey) continue;
       if (!matches(trigger.spec.filter.attributes, event.attributes)) continue;
-      track(deliver(brokerKey, trigger, event, ttl), event);
+      for (let copy = 0; copy < copies; copy++) {
+        if (reorderMs === 0) {
+          track(deliver(brokerKey, trigger, event, ttl), event);
+          continue;
+        }
+        const holdMs = Math.floor(Math.random() * reorderMs);
+        const held = sleep(holdMs, undefined, { signal: shutdown.signal });
+        track(held.then(() => deliver(brokerKey, trigger, event, ttl)), event);
+      }
     }
   };
 
@@ -348,6 +395,10 @@ export function createLocalBroker(opts: LocalBrokerOptions): LocalBroker {
     counters: () => ({ ...counts }),
     deadLetters: () => store.list(),
     whenIdle: () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((r) => idleWaiters.push(r))),
+    onAccepted: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
   };
 }
 

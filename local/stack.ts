@@ -15,7 +15,9 @@ import { loadSettings, parse, type Env, type SettingsOf, type SettingsSpec } fro
 import { ConfigError, DdoError } from '../shared/errors';
 import { createLogger, type Logger } from '../shared/log';
 import { LOCAL_PORTS } from '../shared/settings';
-import { createLocalBroker, type LocalBroker } from './broker';
+import { send } from '../shared/http/transport';
+import { EventTypes } from '../shared/events/catalogue';
+import { brokerFaultSettings, createLocalBroker, type LocalBroker } from './broker';
 import { loadManifests } from './manifests';
 
 const HOST = '127.0.0.1';
@@ -46,6 +48,13 @@ export const stackSettings = {
     parse: parse.string,
     doc: 'tenant:key pairs for the api-gateway; if unset, a key for tenant `local` is made and kept.',
   },
+  sweepIntervalMs: {
+    env: 'DDO_SWEEP_INTERVAL_MS',
+    default: 10_000,
+    parse: parse.int(0, 3_600_000),
+    doc: 'How often the stack asks the orchestrator to re-drive stalled runs (the PingSource locally); 0 never.',
+  },
+  ...brokerFaultSettings,
 } satisfies SettingsSpec;
 
 export type StackSettings = SettingsOf<typeof stackSettings>;
@@ -93,6 +102,8 @@ export interface Stack {
   restart(name: FunctionName): Promise<void>;
   /** Signals a function's process; the supervisor then starts a new one, as after a crash. */
   kill(name: FunctionName, signal?: NodeJS.Signals): boolean;
+  /** The process id of a function's current instance (undefined between instances). */
+  pid(name: FunctionName): number | undefined;
 }
 
 /** Starts the broker and every function, and resolves once the api-gateway's /healthz answers 200. */
@@ -137,6 +148,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       name === 'ddo-dead-letters' ? `${brokerBase}/dead-letters` : serviceUrls.get(name),
     dataDir,
     logger: options.logger?.child({ service: 'ddo-broker' }) ?? createLogger('ddo-broker', env),
+    faults: { duplicate: settings.duplicate, reorderMs: settings.reorderMs },
   });
   try {
     brokerBase = await broker.listen(ports.brokerPort, HOST);
@@ -177,7 +189,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   // Children must not outlive us, however we exit (a SIGKILL to this process cannot be caught).
   const killAll = () => processes.forEach((p) => p.killNow());
   process.on('exit', killAll);
+  let sweepTimer: NodeJS.Timeout | undefined;
   const stop = async () => {
+    clearInterval(sweepTimer);
     process.off('exit', killAll);
     await Promise.all([...processes.values()].map((p) => p.stop()));
     await broker.close();
@@ -191,6 +205,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     throw err;
   }
   processes.forEach((p) => p.supervise());
+  if (settings.sweepIntervalMs > 0) {
+    const ingress = `${brokerBase}/ddo/default`;
+    sweepTimer = setInterval(() => void requestSweep(ingress, log), settings.sweepIntervalMs);
+    sweepTimer.unref();
+  }
 
   const urls = {
     ...functionUrls,
@@ -212,7 +231,30 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     stop,
     restart: (name) => get(name).restart(),
     kill: (name, signal = 'SIGTERM') => get(name).signal(signal),
+    pid: (name) => get(name).pid,
   };
+}
+
+/**
+ * Sends the sweep event the cluster's PingSource sends (knative/sweeper.yaml) through the
+ * broker, so it is routed by the same Trigger. A failed tick is only logged: the next one
+ * covers it.
+ */
+async function requestSweep(ingress: string, log: Logger): Promise<void> {
+  const headers = {
+    'content-type': 'application/json',
+    'ce-specversion': '1.0',
+    'ce-type': EventTypes.sweepRequested,
+    // The source the cluster's PingSource uses, so the same Trigger routes both.
+    'ce-source': '/apis/v1/namespaces/ddo/pingsources/ddo-sweeper',
+    'ce-id': `sweep-${Date.now()}-${randomBytes(4).toString('hex')}`,
+  };
+  try {
+    const res = await send('POST', ingress, { headers, body: '{}', timeoutMs: 5_000 });
+    if (res.status >= 300) log.warn({ status: res.status }, 'the broker refused a sweep request');
+  } catch (err) {
+    log.warn({ err }, 'could not request a sweep; the next tick will');
+  }
 }
 
 interface ProcessContext {
@@ -268,6 +310,10 @@ class FunctionProcess {
     if (this.child) await terminate(this.child);
     this.isReplacing = false;
     await this.start();
+  }
+
+  get pid(): number | undefined {
+    return this.child && isRunning(this.child) ? this.child.pid : undefined;
   }
 
   signal(signal: NodeJS.Signals): boolean {

@@ -83,6 +83,12 @@ export function memoryRouter(store: MemoryStore): Router {
     res.json({ ok: true, backend: store.backend });
   });
 
+  // The stalled-run sweeper's view across tenants: running runs whose last commit is older.
+  router.on('GET', '/v1/stalled-runs', async (req, res) => {
+    const before = intQuery(req, 'before', 0, Number.MAX_SAFE_INTEGER);
+    res.json({ runs: await store.listStalled(before, intQuery(req, 'limit', 100, 1_000)) });
+  });
+
   router.on('GET', '/v1/tenants/:tenant/runs', async (req, res, p) => {
     res.json({ runs: await store.listRuns(requireId(p.tenant, 'tenant'), intQuery(req, 'limit', 50, 1_000)) });
   });

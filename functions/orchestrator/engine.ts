@@ -10,9 +10,10 @@ import { BadRequestError, ConflictError, TransientError } from '../../shared/err
 import type { Emitter } from '../../shared/events/emit';
 import type { Logger } from '../../shared/log';
 import type { MemoryClient } from './memory-client';
-import { isTerminal, type RunState } from './run-state';
+import { isSettled, isTerminal, type RunState } from './run-state';
 import { record } from '../../shared/telemetry/metrics';
 import { endedPhases, recordRunSpans, traceForNewRun, withPhaseContext } from './run-trace';
+import { pendingRequests } from './sweeper';
 import { onDeadline, type Outcome, type Transition } from './transitions';
 
 const MAX_CAS_ATTEMPTS = 25;
@@ -61,7 +62,8 @@ export class RunEngine {
         return state;
       }
       const now = this.now();
-      const overdue = state.status === 'running' && Date.parse(state.deadlineAt) <= now;
+      // A run awaiting approval has a deadline too: its earliest approval expiry.
+      const overdue = !isTerminal(state.status) && Date.parse(state.deadlineAt) <= now;
       const outcome = overdue ? onDeadline(state, now) : transition(state, now);
       if ('stale' in outcome) {
         this.log.debug({ runId, key, why: outcome.stale }, 'event no longer applies');
@@ -80,6 +82,8 @@ export class RunEngine {
       }
       recordRunSpans(next, phases.ended);
       if (isTerminal(next.status)) this.logFinished(next);
+      // Pausing for approval and resuming move the deadline; the timer follows it.
+      else if (next.deadlineAt !== state.deadlineAt) this.scheduleDeadline(next);
       await this.flush(next);
       return next;
     }
@@ -89,18 +93,32 @@ export class RunEngine {
   /** Reads a run, ending it first if it is past its deadline (so no reader sees an overdue run). */
   async read(tenant: string, runId: string): Promise<RunState | undefined> {
     const state = (await this.memory.getRun(tenant, runId))?.state;
-    if (state && state.status === 'running' && Date.parse(state.deadlineAt) <= this.now()) {
+    if (state && !isTerminal(state.status) && Date.parse(state.deadlineAt) <= this.now()) {
       return this.apply(tenant, runId, `deadline ${runId}`, (s, now) => onDeadline(s, now));
     }
     return state;
   }
 
-  /** Resolves with the run once it is finished or `waitMs` has passed. */
+  /**
+   * Re-sends what a stalled run is waiting on (see sweeper.ts), or ends it when it is past its
+   * deadline. The events keep their ids, so receivers that already have them drop them.
+   */
+  async redrive(tenant: string, runId: string): Promise<'redriven' | 'ended'> {
+    const state = await this.read(tenant, runId);
+    if (!state || isTerminal(state.status)) return 'ended';
+    const pending = pendingRequests(state);
+    if (pending.length > 0) await this.emitter.emit(withPhaseContext(state, pending));
+    this.log.info({ runId, phase: state.phase, events: pending.length }, 'stalled run re-driven');
+    return 'redriven';
+  }
+
+  /** Resolves with the run once it is finished or awaits approval, or `waitMs` has passed. */
   async waitForRun(tenant: string, runId: string, waitMs: number): Promise<RunState | undefined> {
     const until = this.now() + waitMs;
     for (;;) {
       const state = await this.read(tenant, runId);
-      if (!state || isTerminal(state.status) || this.now() >= until) return state;
+      // A run awaiting approval will not move without a person, so waiting longer is pointless.
+      if (!state || isSettled(state.status) || this.now() >= until) return state;
       await this.nextChange(tenant, runId, Math.min(POLL_INTERVAL_MS, until - this.now()));
     }
   }
@@ -121,8 +139,8 @@ export class RunEngine {
 
   /**
    * Ends the run at its deadline even if no event and no reader ever comes. The timer lives in
-   * this process, so a run whose orchestrator restarts is ended by the next read instead; a
-   * scheduled sweep over running runs would cover that case too.
+   * this process, so a run whose orchestrator restarts is ended by the next read or by the
+   * stalled-run sweep (sweeper.ts), whichever comes first.
    */
   private scheduleDeadline(state: RunState): void {
     const delay = Math.max(0, Date.parse(state.deadlineAt) - this.now()) + 50;

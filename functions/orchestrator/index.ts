@@ -11,17 +11,21 @@ import { isCloudEventRequest } from '../../shared/events/receive';
 import { createLogger } from '../../shared/log';
 import { eventBoundary, httpBoundary } from '../../shared/runtime/boundary';
 import { brokerSetting, memorySetting } from '../../shared/settings';
+import { approvalHandlers } from './approvals';
 import { RunEngine } from './engine';
 import { orchestratorHandlers } from './handlers';
 import { memoryClient } from './memory-client';
 import { queryRouter } from './queries';
+import { StalledRunSweeper, sweeperSettings } from './sweeper';
 
 const log = createLogger('ddo-orchestrator');
-const settings = loadSettings({ ...brokerSetting, ...memorySetting });
+const settings = loadSettings({ ...brokerSetting, ...memorySetting, ...sweeperSettings });
 const agents = loadAgents();
 const memory = memoryClient(settings.memoryUrl);
 const engine = new RunEngine(memory, brokerEmitter('orchestrator', settings.brokerUrl), log);
-const onEvent = eventBoundary(log, orchestratorHandlers(agents, memory, engine));
+const sweeper = new StalledRunSweeper(memory, engine, log, settings);
+const handlers = { ...orchestratorHandlers(agents, memory, engine), ...sweeper.handlers(), ...approvalHandlers(engine) };
+const onEvent = eventBoundary(log, handlers);
 const queries = queryRouter(memory, engine);
 
 functions.http(

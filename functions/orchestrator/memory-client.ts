@@ -2,7 +2,7 @@
 import { requestJson } from '../../shared/http/client';
 import { ATTR } from '../../shared/telemetry/attributes';
 import { inSpan, SpanKind } from '../../shared/telemetry/tracing';
-import type { Fact, HistoryMessage, RunLogEntry, RunSummary } from '../memory/store/types';
+import type { Fact, HistoryMessage, RunLogEntry, RunSummary, StalledRun } from '../memory/store/types';
 import type { RunState } from './run-state';
 
 export interface MemoryClient {
@@ -10,6 +10,8 @@ export interface MemoryClient {
   commitRun(tenant: string, runId: string, expectedVersion: number, state: RunState, events: Record<string, unknown>[]): Promise<{ version: number; seqs: number[] }>;
   readLog(tenant: string, runId: string, after: number, limit: number): Promise<RunLogEntry[]>;
   listRuns(tenant: string, limit: number): Promise<RunSummary[]>;
+  /** Running runs of every tenant not updated since `updatedBeforeMs`. */
+  listStalled(updatedBeforeMs: number, limit: number): Promise<StalledRun[]>;
   context(tenant: string, agentId: string, sessionId: string, factScope: string, historyLimit: number): Promise<{ history: HistoryMessage[]; facts: Fact[] }>;
   appendHistory(tenant: string, agentId: string, sessionId: string, messages: HistoryMessage[], keep: number): Promise<void>;
   putFact(tenant: string, agentId: string, text: string, sessionId?: string): Promise<void>;
@@ -56,6 +58,10 @@ function plainClient(baseUrl: string): MemoryClient {
     },
     async listRuns(tenant, limit) {
       return (await requestJson<{ runs: RunSummary[] }>('GET', `${t(tenant)}/runs?limit=${limit}`)).body.runs;
+    },
+    async listStalled(updatedBeforeMs, limit) {
+      const url = `${baseUrl}/v1/stalled-runs?before=${Math.floor(updatedBeforeMs)}&limit=${limit}`;
+      return (await requestJson<{ runs: StalledRun[] }>('GET', url)).body.runs;
     },
     async context(tenant, agentId, sessionId, factScope, historyLimit) {
       const url = `${t(tenant)}/agents/${e(agentId)}/sessions/${e(sessionId)}/context?factScope=${factScope}&historyLimit=${historyLimit}`;

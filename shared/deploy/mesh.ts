@@ -17,7 +17,7 @@ export function principalOf(namespace: string, serviceAccount: string): string {
 }
 
 /** Callers in the edge matrix that live outside DDO's namespace. */
-export type ExternalCaller = 'ingress-gateway' | 'broker-dispatcher';
+export type ExternalCaller = 'ingress-gateway' | 'broker-dispatcher' | 'ping-source';
 
 /** Principals of the callers that live outside DDO's namespace. */
 export const EXTERNAL_PRINCIPALS: Readonly<Record<ExternalCaller, readonly string[]>> = {
@@ -30,6 +30,8 @@ export const EXTERNAL_PRINCIPALS: Readonly<Record<ExternalCaller, readonly strin
     principalOf('knative-eventing', 'imc-dispatcher'),
     principalOf('knative-eventing', 'knative-kafka-broker-data-plane'),
   ],
+  // The PingSource adapter that sends the stalled-run sweeper's schedule to the broker.
+  'ping-source': [principalOf('knative-eventing', 'pingsource-mt-adapter')],
 };
 
 /** Knative Serving's namespace: its activator and autoscaler call revisions under its identities. */
@@ -105,6 +107,7 @@ export const PERMITTED_EDGES: readonly string[] = [
     formatEdge('broker-dispatcher', to),
   ),
   ...(['orchestrator', 'planner', 'executor'] as const).map((from) => formatEdge(from, 'broker-ingress')),
+  formatEdge('ping-source', 'broker-ingress'),
   formatEdge('executor', 'egress-gateway'),
   ...scalesToZero.map((to) => formatEdge('knative-serving', to)),
   ...alwaysOn.map((to) => formatEdge('knative-serving', to, PROBE_PATHS)),

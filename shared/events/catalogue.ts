@@ -21,8 +21,10 @@ export const EventTypes = {
   stepCompleted: 'dev.ddo.step.completed',
   runCompleted: 'dev.ddo.run.completed',
   runFailed: 'dev.ddo.run.failed',
-  sweepRequested: 'dev.ddo.sweep.requested',
+  // PingSource's own type: a PingSource cannot choose another, and the sweep needs no more.
+  sweepRequested: 'dev.knative.sources.ping',
   policyDecided: 'dev.ddo.policy.decided',
+  approvalDecided: 'dev.ddo.approval.decided',
 } as const;
 
 export type EventType = (typeof EventTypes)[keyof typeof EventTypes];
@@ -109,10 +111,17 @@ export const CATALOGUE: readonly EventDefinition[] = [
   },
   {
     type: EventTypes.policyDecided,
-    summary: 'A policy allowed, denied or redacted a tool or model call (before or after it), for audit.',
+    summary: 'A policy allowed, denied, redacted or held a tool or model call (before or after it), for audit.',
     producers: ['executor'],
     consumers: [],
     schema: schemas.policyDecidedData,
+  },
+  {
+    type: EventTypes.approvalDecided,
+    summary: 'A person approved or rejected a call a policy held; the run resumes. From the api-gateway or any system.',
+    producers: ['api-gateway', 'external'],
+    consumers: ['orchestrator'],
+    schema: schemas.approvalDecidedData,
   },
 ];
 
@@ -190,6 +199,28 @@ export interface PlanCreated extends RunRef {
 export interface StepRequested extends RunRef {
   step: PlanStep;
   timeoutMs: number;
+  /** A person approved this held call; the executor does not hold it again. */
+  approved?: boolean;
+}
+
+/** Why a step was not run: a policy holds it for approval (the executor's PolicyHeldError). */
+export interface HeldMarker {
+  reason: string;
+  policyId: string;
+  policyVersion: string;
+  ttlSeconds: number;
+  /** The arguments with the policies' redactions applied, as the person deciding sees them. */
+  args: Record<string, unknown>;
+}
+
+/** A person's decision about a held call. */
+export interface ApprovalDecided {
+  tenant: string;
+  runId: string;
+  stepId: string;
+  iteration?: number;
+  decision: 'approve' | 'reject';
+  comment?: string;
 }
 
 export interface StepCompleted extends RunRef {
@@ -201,6 +232,8 @@ export interface StepCompleted extends RunRef {
   durationMs: number;
   /** What the governing policies decided about this call. */
   policy?: PolicyDecisionData[];
+  /** Set when the call was not made because a policy holds it for approval. */
+  held?: HeldMarker;
 }
 
 export interface RunFinished {
@@ -220,7 +253,7 @@ export interface PolicyDecisionData {
   policyId: string;
   policyVersion: string;
   stage: 'before' | 'after';
-  outcome: 'allow' | 'deny' | 'redact';
+  outcome: 'allow' | 'deny' | 'redact' | 'hold';
   rule?: string;
   reason?: string;
   redactions?: Record<string, number>;

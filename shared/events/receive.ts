@@ -11,6 +11,7 @@ import { assertValid } from '../schema';
 import { definitionOf } from './catalogue';
 
 const REQUIRED_ATTRIBUTES = ['specversion', 'id', 'source', 'type'] as const;
+const ATTRIBUTE_NAME = /^[a-z0-9]+$/;
 
 /** Whether the request looks like a CloudEvent at all (binary headers or structured type). */
 export function isCloudEventRequest(headers: IncomingHttpHeaders): boolean {
@@ -51,6 +52,15 @@ function checkRequiredAttributes(headers: IncomingHttpHeaders, body: string, isS
     }
   } else {
     for (const name of REQUIRED_ATTRIBUTES) attrs[name] = headers[`ce-${name}`];
+  }
+  // CloudEvents 1.0 §3.1.1: attribute names are lower-case ASCII letters and digits only.
+  const names = isStructured
+    ? Object.keys(attrs).filter((n) => n !== 'data' && n !== 'data_base64')
+    : Object.keys(headers).filter((h) => h.toLowerCase().startsWith('ce-')).map((h) => h.slice(3).toLowerCase());
+  const badName = names.find((n) => !ATTRIBUTE_NAME.test(n));
+  if (badName !== undefined) {
+    const where = isStructured ? badName : `ce-${badName}`;
+    throw new BadRequestError(`The CloudEvent attribute name ${JSON.stringify(where)} is not lower-case letters and digits.`, where);
   }
   for (const name of REQUIRED_ATTRIBUTES) {
     const value = attrs[name];

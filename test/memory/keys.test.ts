@@ -16,7 +16,9 @@ describe('KeyBuilder', () => {
       index: 'ddo:{acme}:runs',
       expiries: 'ddo:{acme}:runs:exp',
       summaries: 'ddo:{acme}:runs:sum',
+      running: 'ddo:{acme}:running',
     });
+    expect(keys.tenants).toBe('ddo:tenants');
   });
 
   it('keeps agent-wide and session facts in different keys', () => {

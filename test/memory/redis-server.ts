@@ -22,6 +22,13 @@ export interface PrivateRedis {
   stop(): Promise<void>;
   /** Starts it again on the same port with the same data folder. */
   start(): Promise<void>;
+  /**
+   * Freezes the server (SIGSTOP): it keeps its port, so no other process can take it, but
+   * answers nothing, as a hung or partitioned server would.
+   */
+  pause(): void;
+  /** Lets a paused server run again (SIGCONT). */
+  resume(): void;
   /** Kills it and removes its data folder. */
   dispose(): Promise<void>;
 }
@@ -86,7 +93,10 @@ export async function startPrivateRedis(
     url: `redis://127.0.0.1:${port}`,
     stop,
     start,
+    pause: () => child?.kill('SIGSTOP'),
+    resume: () => child?.kill('SIGCONT'),
     dispose: async () => {
+      child?.kill('SIGCONT');
       await stop();
       fs.rmSync(dir, { recursive: true, force: true });
     },

@@ -9,6 +9,7 @@ import { describeIsolation } from './suite/isolation';
 import { describeOutage } from './suite/outage';
 import { describeRoundTrips } from './suite/round-trips';
 import { describeRuns } from './suite/runs';
+import { describeStalledRuns } from './suite/stalled';
 
 /** Makes a fresh store that shares nothing with stores made before it. */
 export type StoreFactory = (options: { runRetentionSeconds: number }) => Promise<MemoryStore>;
@@ -54,6 +55,7 @@ export function describeMemoryStore(backend: string, options: StoreSuiteOptions)
     describeHistoryAndFacts(scope);
     describeIsolation(scope);
     describeRoundTrips(scope);
+    describeStalledRuns(scope);
     if (options.openOutage) describeOutage(options.openOutage);
   });
 }

@@ -13,6 +13,7 @@ import type {
   RunDocument,
   RunLogEntry,
   RunSummary,
+  StalledRun,
   StoredRun,
 } from './types';
 
@@ -81,6 +82,23 @@ export class EmbeddedStore implements MemoryStore {
     }
     out.sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1));
     return out.slice(0, limit);
+  }
+
+  async listStalled(updatedBeforeMs: number, limit: number): Promise<StalledRun[]> {
+    const byTenant = new Map<string, StalledRun[]>();
+    for (const [key, slot] of this.runs) {
+      const { status, updatedAt, runId } = slot.run.state;
+      if (TERMINAL.has(status) || !(Date.parse(updatedAt) < updatedBeforeMs)) continue;
+      const tenant = key.slice(0, key.indexOf('\u0000'));
+      const list = byTenant.get(tenant) ?? [];
+      list.push({ tenant, runId, updatedAt });
+      byTenant.set(tenant, list);
+    }
+    return [...byTenant.keys()].sort().flatMap((tenant) =>
+      (byTenant.get(tenant) ?? [])
+        .sort((a, b) => Date.parse(a.updatedAt) - Date.parse(b.updatedAt))
+        .slice(0, Math.max(0, limit)),
+    );
   }
 
   async appendHistory(tenant: string, agentId: string, sessionId: string, messages: HistoryMessage[], keep: number): Promise<void> {

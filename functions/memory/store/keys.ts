@@ -11,6 +11,8 @@
  *   p:{t}:runs                            sorted set of run ids by createdAt (ms)
  *   p:{t}:runs:exp                        sorted set of finished run ids by expiry (ms)
  *   p:{t}:runs:sum                        hash of run id → listing summary JSON
+ *   p:{t}:running                         sorted set of running run ids by updatedAt (ms)
+ *   p:tenants                             set of tenants that ever stored a run (for the sweep)
  *   p:{t}:hist:<agentId>:<sessionId>      list of history messages, oldest first
  *   p:{t}:hist-tags:<agentId>:<sessionId> list of dedupe tags, in lockstep with `hist`
  *   p:{t}:facts:<agentId>[:s:<sessionId>] hash of fact id → fact JSON
@@ -51,10 +53,11 @@ export interface RunKeys {
   index: string;
   expiries: string;
   summaries: string;
+  running: string;
 }
 
 /** The keys of one tenant's listing index. */
-export type IndexKeys = Pick<RunKeys, 'index' | 'expiries' | 'summaries'>;
+export type IndexKeys = Pick<RunKeys, 'index' | 'expiries' | 'summaries' | 'running'>;
 
 /** Builds every key the Redis-family backends use, under one prefix. */
 export class KeyBuilder {
@@ -65,7 +68,20 @@ export class KeyBuilder {
   /** The keys of a tenant's listing index. */
   index(tenant: string): IndexKeys {
     const t = this.tenant(tenant);
-    return { index: `${t}:runs`, expiries: `${t}:runs:exp`, summaries: `${t}:runs:sum` };
+    return {
+      index: `${t}:runs`,
+      expiries: `${t}:runs:exp`,
+      summaries: `${t}:runs:sum`,
+      running: `${t}:running`,
+    };
+  }
+
+  /**
+   * The registry of tenants, outside any hash tag: it is written by its own call before a run
+   * is created (never inside a commit script), so a Redis Cluster needs no cross-slot script.
+   */
+  get tenants(): string {
+    return `${this.prefix}:tenants`;
   }
 
   /** The keys a run commit touches. */

@@ -20,6 +20,7 @@ import type {
   RunDocument,
   RunLogEntry,
   RunSummary,
+  StalledRun,
   StoredRun,
 } from './types';
 
@@ -91,6 +92,9 @@ export class ScriptStore implements MemoryStore {
     const k = this.keys.run(tenant, runId);
     const now = this.now();
     const createdAtMs = Date.parse(state.createdAt);
+    const updatedAtMs = Date.parse(state.updatedAt);
+    // Registered before the run exists, so a running run's tenant is always in the registry.
+    if (expectedVersion === 0) await this.transport.run(scripts.REGISTER_TENANT, [this.keys.tenants], [tenant]);
     const expireAtMs = TERMINAL.has(state.status)
       ? now + Math.round(this.options.runRetentionSeconds * 1_000)
       : 0;
@@ -103,9 +107,10 @@ export class ScriptStore implements MemoryStore {
       String(expireAtMs),
       String(now),
       String(this.options.indexCap ?? DEFAULT_INDEX_CAP),
+      String(Number.isFinite(updatedAtMs) ? updatedAtMs : now),
       ...events.map(withoutSeq),
     ];
-    const keys = [k.run, k.log, k.index, k.expiries, k.summaries];
+    const keys = [k.run, k.log, k.index, k.expiries, k.summaries, k.running];
     const reply = await this.transport.run(scripts.COMMIT_RUN, keys, args);
     const [ok, version, first, count] = asArray(reply).map(Number);
     if (ok !== 1) {
@@ -140,6 +145,23 @@ export class ScriptStore implements MemoryStore {
     return asArray(reply)
       .filter((raw) => typeof raw === 'string' && raw !== '')
       .map((raw) => parseJson(raw) as unknown as RunSummary);
+  }
+
+  async listStalled(updatedBeforeMs: number, limit: number): Promise<StalledRun[]> {
+    if (limit <= 0) return [];
+
+    const tenants = asArray(await this.transport.run(scripts.LIST_TENANTS, [this.keys.tenants], []));
+    const out: StalledRun[] = [];
+    for (const tenant of tenants.map(String).sort()) {
+      const args = [String(Math.floor(updatedBeforeMs)), String(limit)];
+      const key = this.keys.index(tenant).running;
+      const flat = asArray(await this.transport.run(scripts.LIST_STALLED, [key], args));
+      for (let i = 0; i + 1 < flat.length; i += 2) {
+        const updatedAt = new Date(Number(flat[i + 1])).toISOString();
+        out.push({ tenant, runId: String(flat[i]), updatedAt });
+      }
+    }
+    return out;
   }
 
   async appendHistory(

@@ -43,14 +43,16 @@ end
 `;
 
 /**
- * Compare-and-set of a run. KEYS: run, log, index, expiries, summaries. ARGV: expected
+ * Compare-and-set of a run. KEYS: run, log, index, expiries, summaries, running. ARGV: expected
  * version, state JSON, run id, createdAt (ms), summary JSON, expiry (ms, 0 while the run is not
- * finished), now (ms), index cap, then one JSON string per log entry. Returns {0, current
- * version} on a conflict, else {1, new version, first seq, entries appended}.
+ * finished), now (ms), index cap, updatedAt (ms), then one JSON string per log entry. Returns
+ * {0, current version} on a conflict, else {1, new version, first seq, entries appended}.
+ * The running index (run id by updatedAt) changes in the same step, so the stalled-run sweeper
+ * can never miss a running run nor see a finished one.
  */
 export const COMMIT_RUN: MemoryScript = {
   name: 'ddoCommitRun',
-  numberOfKeys: 5,
+  numberOfKeys: 6,
   lua: `${PRUNE_INDEX}
 local current = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
 if current ~= tonumber(ARGV[1]) then return {0, current} end
@@ -59,13 +61,15 @@ if current == 0 then redis.call('DEL', KEYS[2]) end
 local version = current + 1
 redis.call('HSET', KEYS[1], 'v', version, 's', ARGV[2])
 local first = redis.call('LLEN', KEYS[2]) + 1
-for i = 9, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
+for i = 10, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
 local expire_at = tonumber(ARGV[6])
 if expire_at > 0 then
   redis.call('PEXPIREAT', KEYS[1], expire_at)
   redis.call('PEXPIREAT', KEYS[2], expire_at)
   redis.call('ZADD', KEYS[4], expire_at, ARGV[3])
+  redis.call('ZREM', KEYS[6], ARGV[3])
 else
+  redis.call('ZADD', KEYS[6], ARGV[9], ARGV[3])
   redis.call('PERSIST', KEYS[1])
   redis.call('PERSIST', KEYS[2])
   redis.call('ZREM', KEYS[4], ARGV[3])
@@ -81,7 +85,7 @@ if extra > 0 then
     redis.call('HDEL', KEYS[5], id)
   end
 end
-return {1, version, first, #ARGV - 8}
+return {1, version, first, #ARGV - 9}
 `,
 };
 
@@ -186,6 +190,30 @@ return redis.call('HVALS', KEYS[1])
 `,
 };
 
+/** Adds a tenant to the registry the sweeper walks. KEYS: tenants. ARGV: tenant. */
+export const REGISTER_TENANT: MemoryScript = {
+  name: 'ddoRegisterTenant',
+  numberOfKeys: 1,
+  lua: `return redis.call('SADD', KEYS[1], ARGV[1])`,
+};
+
+/** KEYS: tenants. Returns every registered tenant. */
+export const LIST_TENANTS: MemoryScript = {
+  name: 'ddoListTenants',
+  numberOfKeys: 1,
+  lua: `return redis.call('SMEMBERS', KEYS[1])`,
+};
+
+/**
+ * KEYS: running. ARGV: updated before (ms, exclusive), limit. Returns a flat list of run id and
+ * updatedAt (ms), least recently updated first.
+ */
+export const LIST_STALLED: MemoryScript = {
+  name: 'ddoListStalled',
+  numberOfKeys: 1,
+  lua: `return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1], 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[2]))`,
+};
+
 /** Every script, for backends that register them up front. */
 export const ALL_SCRIPTS: readonly MemoryScript[] = [
   COMMIT_RUN,
@@ -196,4 +224,7 @@ export const ALL_SCRIPTS: readonly MemoryScript[] = [
   READ_HISTORY,
   PUT_FACT,
   READ_FACTS,
+  REGISTER_TENANT,
+  LIST_TENANTS,
+  LIST_STALLED,
 ];

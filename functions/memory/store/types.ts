@@ -35,6 +35,13 @@ export interface RunSummary {
   updatedAt: string;
 }
 
+/** A running run that has not changed since some time, for the stalled-run sweeper. */
+export interface StalledRun {
+  tenant: string;
+  runId: string;
+  updatedAt: string;
+}
+
 export interface Fact {
   id: string;
   text: string;
@@ -73,6 +80,11 @@ export interface MemoryStore {
   ): Promise<{ version: number; seqs: number[] }>;
   readRunLog(tenant: string, runId: string, afterSeq: number, limit: number): Promise<RunLogEntry[]>;
   listRuns(tenant: string, limit: number): Promise<RunSummary[]>;
+  /**
+   * Running runs of every tenant whose last commit is older than `updatedBeforeMs`, least
+   * recently updated first, at most `limit` per tenant.
+   */
+  listStalled(updatedBeforeMs: number, limit: number): Promise<StalledRun[]>;
   appendHistory(tenant: string, agentId: string, sessionId: string, messages: HistoryMessage[], keep: number): Promise<void>;
   readHistory(tenant: string, agentId: string, sessionId: string, limit: number): Promise<HistoryMessage[]>;
   putFact(tenant: string, scope: FactScope, fact: Fact): Promise<void>;
