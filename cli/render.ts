@@ -42,6 +42,8 @@ export class RunRenderer {
         return this.delta(e);
       case 'policy':
         return this.policy(e);
+      case 'approval':
+        return this.approval(e);
       case 'status':
         if (e.status !== 'running') this.closePhase(e.at);
         return;
@@ -137,6 +139,16 @@ export class RunRenderer {
     const paint = decision === 'allow' ? s.green : decision === 'deny' ? s.red : s.yellow;
     const styled = paint(decision);
     this.line(`    policy ${styled}${subject ? ` ${subject}` : ''}${why ? `: ${why}` : ''}`);
+  }
+
+  /** A held call's approval: requested (with why and until when), approved, rejected or expired. */
+  private approval(e: LogEntry): void {
+    const s = this.target.styles;
+    const state = String(e.state ?? 'approval');
+    const paint = state === 'approved' ? s.green : state === 'requested' ? s.yellow : s.red;
+    const why = state === 'requested' ? [e.reason, e.expiresAt ? `until ${String(e.expiresAt)}` : undefined] : [e.comment];
+    const detail = why.filter((x) => typeof x === 'string' && x !== '').join(', ');
+    this.line(`    ${e.stepId} ${e.tool}  approval ${paint(state)}${detail ? `: ${detail}` : ''}`);
   }
 
   private line(text: string): void {

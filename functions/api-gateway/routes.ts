@@ -5,7 +5,7 @@
 import type { Request, Response } from 'express';
 import type { AgentRegistry } from '../../shared/agents/registry';
 import { requireAgent } from '../../shared/agents/registry';
-import { BadRequestError, TransientError, UnsupportedMediaTypeError } from '../../shared/errors';
+import { BadRequestError, ConflictError, NotFoundError, TransientError, UnsupportedMediaTypeError } from '../../shared/errors';
 import { ID_PATTERN, newId, requireId } from '../../shared/ids';
 import { Router } from '../../shared/http/router';
 import { assertValid } from '../../shared/schema';
@@ -26,6 +26,19 @@ const startRunSchema = {
   additionalProperties: false,
 } as const;
 
+const decisionSchema = {
+  type: 'object',
+  properties: {
+    decision: { enum: ['approve', 'reject'] },
+    comment: { type: 'string', maxLength: 2_000 },
+  },
+  required: ['decision'],
+  additionalProperties: false,
+} as const;
+
+// Statuses after which nothing happens without a person: the run is over or awaits approval.
+const isSettled = (status: string) => status !== 'running';
+
 export interface GatewayDeps {
   keys: ReturnType<typeof parseApiKeys>;
   agents: AgentRegistry;
@@ -35,6 +48,15 @@ export interface GatewayDeps {
   assets?: GatewayAssets;
   /** Whether the ingress gateway's JWT tenant header is trusted (in the mesh only). */
   acceptsIngressTenant?: boolean;
+}
+
+/** Refuses an empty or non-JSON body, before the body's fields are checked. */
+function requireJsonBody(req: Request, example: string): void {
+  const length = Number(req.headers['content-length'] ?? 0);
+  if (length === 0 && !req.headers['transfer-encoding']) {
+    throw new BadRequestError(`The body is empty; send a JSON object such as ${example}.`, 'body');
+  }
+  if (!req.is('application/json')) throw new UnsupportedMediaTypeError(req.headers['content-type'], 'application/json');
 }
 
 function waitSeconds(req: Request): number {
@@ -68,18 +90,14 @@ export function gatewayRouter(deps: GatewayDeps): Router {
   router.on('POST', '/v1/agents/:agentId/runs', async (req, res, params) => {
     const who = principal(req);
     const wait = waitSeconds(req);
-    const length = Number(req.headers['content-length'] ?? 0);
-    if (length === 0 && !req.headers['transfer-encoding']) {
-      throw new BadRequestError('The body is empty; send a JSON object such as {"input": "…"}.', 'body');
-    }
-    if (!req.is('application/json')) throw new UnsupportedMediaTypeError(req.headers['content-type'], 'application/json');
+    requireJsonBody(req, '{"input": "…"}');
     const body = assertValid<{ input: string; sessionId?: string }>(startRunSchema, req.body, 'body');
     const agent = requireAgent(deps.agents, requireId(params.agentId, 'agentId'));
 
     const runId = newId('run');
     const isFinished = async (id: string) => {
       try {
-        return (await deps.orchestrator.getRun(who.tenant, id, 0)).status !== 'running';
+        return isSettled((await deps.orchestrator.getRun(who.tenant, id, 0)).status);
       } catch {
         return false;
       }
@@ -93,9 +111,11 @@ export function gatewayRouter(deps: GatewayDeps): Router {
       throw err;
     }
     if (wait > 0 && run.status === 'running') run = await deps.orchestrator.getRun(who.tenant, runId, wait * 1_000);
-    if (run.status !== 'running') deps.limiter.release(who.keyId, runId);
+    // A run awaiting approval does not count as in flight: it uses nothing while it waits.
+    if (isSettled(run.status)) deps.limiter.release(who.keyId, runId);
+    const hasEnded = run.status === 'completed' || run.status === 'failed';
     res.setHeader('Location', `/v1/runs/${runId}`);
-    res.status(run.status === 'running' ? 202 : 200).json(run);
+    res.status(hasEnded ? 200 : 202).json(run);
   });
 
   router.on('GET', '/v1/runs', async (req, res) => {
@@ -108,8 +128,31 @@ export function gatewayRouter(deps: GatewayDeps): Router {
   router.on('GET', '/v1/runs/:runId', async (req, res, params) => {
     const who = principal(req);
     const run = await deps.orchestrator.getRun(who.tenant, requireId(params.runId, 'runId'), waitSeconds(req) * 1_000);
-    if (run.status !== 'running') deps.limiter.release(who.keyId, run.runId);
+    if (isSettled(run.status)) deps.limiter.release(who.keyId, run.runId);
     res.json(run);
+  });
+
+  router.on('POST', '/v1/runs/:runId/approvals/:stepId', async (req, res, params) => {
+    const who = principal(req);
+    const runId = requireId(params.runId, 'runId');
+    const stepId = requireId(params.stepId, 'stepId');
+    requireJsonBody(req, '{"decision": "approve"}');
+    const body = assertValid<{ decision: 'approve' | 'reject'; comment?: string }>(decisionSchema, req.body, 'body');
+    // Reading first makes an unknown (or another tenant's) run a 404, and names the iteration.
+    const run = await deps.orchestrator.getRun(who.tenant, runId, 0);
+    const reply = await deps.orchestrator.decideApproval({
+      tenant: who.tenant,
+      runId,
+      stepId,
+      iteration: run.iterations,
+      decision: body.decision,
+      ...(body.comment ? { comment: body.comment } : {}),
+    });
+    if (reply.outcome === 'unknown_step') throw new NotFoundError(`Run ${runId} has no step ${stepId}.`);
+    if (reply.outcome === 'conflict') {
+      throw new ConflictError(`Step ${stepId} of run ${runId} is not awaiting approval (it was decided, expired or never held).`, { field: 'stepId' });
+    }
+    res.json(reply.run);
   });
 
   router.on('GET', '/v1/runs/:runId/events', async (req, res, params) => {

@@ -47,9 +47,11 @@ export async function streamRunEvents(
       res.write(`id: ${seq}\nevent: ${String(data.type)}\ndata: ${JSON.stringify({ seq, ...data })}\n\n`);
       after = seq;
     }
-    const finished = batch.status !== 'running' && batch.entries.length === 0;
+    // A run awaiting approval is paused, not over: the stream stays open for the decision.
+    const hasEnded = batch.status === 'completed' || batch.status === 'failed';
+    const finished = hasEnded && batch.entries.length === 0;
     if (closed || finished) break;
-    if (batch.status !== 'running') {
+    if (hasEnded) {
       batch = await orchestrator.readEvents(tenant, runId, after, 0);
       continue;
     }

@@ -31,7 +31,7 @@ import { runTool, type createTools } from './tools';
 import { withHooks } from './hooks/run';
 import type { CallFailure, CallHooks } from './hooks/types';
 import { policiesFor, type PolicyRegistry } from '../../shared/policy/registry';
-import { CallGovernor } from './policy';
+import { CallGovernor, PolicyHeldError } from './policy';
 
 function failureOf(err: unknown, durationMs: number): CallFailure {
   const e = asDdoError(err);
@@ -133,7 +133,7 @@ export function executorHandlers(deps: ExecutorDeps): EventHandlers {
           if (!agent.tools.includes(data.step.tool)) {
             throw new BadRequestError(`Agent ${agent.id} may not use the tool ${data.step.tool}.`, 'step/tool');
           }
-          const args = gov.isGoverned ? gov.beforeTool(data.step.tool, data.step.args) : data.step.args;
+          const args = gov.isGoverned ? gov.beforeTool(data.step.tool, data.step.args, data.approved === true) : data.step.args;
           const call = { kind: 'tool' as const, ...ref(data), stepId: data.step.id, tool: data.step.tool };
           const result = await withHooks(
             deps.hooks ?? [],
@@ -153,12 +153,15 @@ export function executorHandlers(deps: ExecutorDeps): EventHandlers {
         } catch (err) {
           const e = asDdoError(err);
           const timedOut = (err as Error)?.name === 'TimeoutError';
-          out.error = timedOut
+          if (err instanceof PolicyHeldError) out.held = err.held;
+          else out.error = timedOut
             ? { reason: 'step_timeout', message: `${data.step.tool} did not finish within ${data.timeoutMs} ms.` }
             : { reason: e.reason === 'internal' ? 'tool_error' : e.reason, message: gov.redact(e.message) };
         }
         out.durationMs = performance.now() - started;
-        return withAudit(gov, out, { type: EventTypes.stepCompleted, id: runEventId(data, 'step-done', data.iteration, data.step.id), data: out });
+        // A held reply has its own id: the real result after approval must not look like its duplicate.
+        const kind = out.held ? 'step-held' : 'step-done';
+        return withAudit(gov, out, { type: EventTypes.stepCompleted, id: runEventId(data, kind, data.iteration, data.step.id), data: out });
       });
     },
   };

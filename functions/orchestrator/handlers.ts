@@ -15,10 +15,12 @@ import { stableId } from '../../shared/ids';
 import type { AgentRegistry } from '../../shared/agents/registry';
 import { DEFAULT_HISTORY_TURNS, DEFAULT_STEP_TIMEOUT_SECONDS } from '../../shared/agents/schema';
 import type { EventHandlers } from '../../shared/runtime/boundary';
+import { budgetsOf, loadPolicies, policiesFor, redactWith } from '../../shared/policy/registry';
 import type { RunEngine } from './engine';
 import type { MemoryClient } from './memory-client';
 import { toView, type RunLimits } from './run-state';
 import { onPlanCreated, onReflection, onStepCompleted, startRun } from './transitions';
+import { onStepHeld } from './approval-transitions';
 
 const eventKey = (event: CloudEventV1<unknown>): string => `${event.source} ${event.id}`;
 
@@ -44,6 +46,8 @@ export function orchestratorHandlers(agents: AgentRegistry, memory: MemoryClient
         factScope: agent.memory?.factScope ?? 'session',
         historyTurns: agent.memory?.historyTurns ?? DEFAULT_HISTORY_TURNS,
       };
+      // The input is redacted before it is stored, so no secret in a prompt reaches the run.
+      const policies = policiesFor(loadPolicies(), agent, data.tenant);
       const context = await memory.context(data.tenant, agent.id, sessionId, limits.factScope, limits.historyTurns * 2);
       const start = startRun(
         {
@@ -51,11 +55,12 @@ export function orchestratorHandlers(agents: AgentRegistry, memory: MemoryClient
           runId,
           agentId: agent.id,
           sessionId,
-          input: data.input,
+          input: redactWith(policies, data.input),
           instructions: agent.instructions,
           limits,
           history: context.history,
           facts: context.facts,
+          budget: budgetsOf(policies),
         },
         now(),
       );
@@ -69,7 +74,9 @@ export function orchestratorHandlers(agents: AgentRegistry, memory: MemoryClient
 
     [EventTypes.stepCompleted]: async (event: CloudEventV1<StepCompleted>) => {
       const data = event.data as StepCompleted;
-      await engine.apply(data.tenant, data.runId, eventKey(event), (s, t) => onStepCompleted(s, data, t));
+      // A held reply (the call was not made) pauses the run for approval instead.
+      const transition = data.held ? onStepHeld : onStepCompleted;
+      await engine.apply(data.tenant, data.runId, eventKey(event), (s, t) => transition(s, data, t));
     },
 
     [EventTypes.modelCompleted]: async (event: CloudEventV1<ModelCompleted>) => {

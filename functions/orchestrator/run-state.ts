@@ -16,11 +16,13 @@ export interface ModelUsageTotals extends Usage {
   latencyMs: number;
 }
 
-export type RunStatus = 'running' | 'completed' | 'failed';
+export type RunStatus = 'running' | 'awaiting_approval' | 'completed' | 'failed';
 export type Phase = 'think' | 'plan' | 'act' | 'reflect' | 'done';
 
 export interface StepState extends PlanStep {
-  status: 'pending' | 'running' | 'succeeded' | 'failed';
+  status: 'pending' | 'running' | 'awaiting_approval' | 'succeeded' | 'failed';
+  /** A person approved this held call; its request carries the approval (transitions.ts). */
+  approved?: boolean;
   output?: unknown;
   error?: Failure;
   startedAt?: string;
@@ -32,6 +34,27 @@ export interface StepState extends PlanStep {
 export interface Effects {
   facts?: string[];
   history?: { role: 'user' | 'assistant'; content: string }[];
+}
+
+/** A held call waiting for a person's decision, as the run view shows it. */
+export interface PendingApproval {
+  stepId: string;
+  tool: string;
+  /** The call's arguments with the policies' redactions applied. */
+  args: Record<string, unknown>;
+  reason: string;
+  policyId: string;
+  policyVersion: string;
+  requestedAt: string;
+  expiresAt: string;
+}
+
+/** A decision taken about a held call, kept so a repeated decision can be told from a conflict. */
+export interface ApprovalRecord {
+  iteration: number;
+  decision: 'approve' | 'reject' | 'expired';
+  comment?: string;
+  decidedAt: string;
 }
 
 export interface RunLimits {
@@ -79,6 +102,17 @@ export interface RunState {
   phaseStartedAt?: string;
   /** Budgets from the agent's policies; absent when no policy sets one. */
   budget?: RunBudget;
+  /** Held calls waiting for a decision; non-empty exactly while status is awaiting_approval. */
+  pendingApprovals?: PendingApproval[];
+  /** Decisions taken, by step id (the latest iteration's wins). */
+  approvals?: Record<string, ApprovalRecord>;
+  /**
+   * While paused: the run's own wall-clock time left when the pause began. The deadline then
+   * is the earliest approval expiry, and this remainder is restored when the run resumes.
+   */
+  pause?: { startedAt: string; remainingMs: number };
+  /** Time spent paused for approvals so far, left out of the wall-clock budget. */
+  pausedMs?: number;
   [field: string]: unknown;
 }
 
@@ -111,6 +145,8 @@ export interface RunView {
   iterations: number;
   steps: StepView[];
   usage: Usage & { modelCalls: number; byModel: ModelUsageTotals[] };
+  /** Held calls waiting for a decision; present only while there are some. */
+  pendingApprovals?: PendingApproval[];
   createdAt: string;
   updatedAt: string;
   completedAt: string | null;
@@ -143,12 +179,19 @@ export function toView(state: RunState): RunView {
       };
     }),
     usage: { ...state.usage, modelCalls: state.modelCalls, byModel: Object.values(state.usageByModel ?? {}) },
+    ...(state.pendingApprovals?.length ? { pendingApprovals: state.pendingApprovals } : {}),
     createdAt: state.createdAt,
     updatedAt: state.updatedAt,
     completedAt: state.completedAt ?? null,
   };
 }
 
+/** Whether the run has ended (it never changes again). */
 export function isTerminal(status: RunStatus): boolean {
   return status === 'completed' || status === 'failed';
+}
+
+/** Whether the run waits on something outside the system: it has ended, or awaits a person. */
+export function isSettled(status: RunStatus): boolean {
+  return isTerminal(status) || status === 'awaiting_approval';
 }

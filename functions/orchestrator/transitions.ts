@@ -122,7 +122,8 @@ export function onPlanCreated(prev: RunState, data: PlanCreated, now: number): O
 
 /** One step finished: merge it, start what it unblocked, and REFLECT when all are done. */
 export function onStepCompleted(prev: RunState, data: StepCompleted, now: number): Outcome {
-  const guard = expectPhase(prev, 'act', data.iteration);
+  // Other steps keep running while one waits for approval, so their results still apply.
+  const guard = expectPhase(prev, 'act', data.iteration, true);
   if (guard) return guard;
   const current = prev.steps[data.stepId];
   if (!current) return { stale: `step ${data.stepId} is not in the current plan` };
@@ -178,11 +179,27 @@ export function onReflection(prev: RunState, data: ModelCompleted, now: number):
   return toPlan(state, log, now, data.reply.toolCalls);
 }
 
-/** Ends a running run that has passed its wall-clock deadline. */
+/**
+ * Ends a run that has passed its deadline. While a run awaits approval its deadline is the
+ * earliest approval's expiry (its own wall-clock limit is paused), so it fails `approval_expired`.
+ */
 export function onDeadline(prev: RunState, now: number): Outcome {
-  if (prev.status !== 'running') return { stale: 'run already finished' };
+  if (prev.status === 'completed' || prev.status === 'failed') return { stale: 'run already finished' };
   if (Date.parse(prev.deadlineAt) > now) return { stale: 'deadline not reached' };
   const state = begin(prev, now);
+  if (state.status === 'awaiting_approval') {
+    const log: Record<string, unknown>[] = [];
+    const expired = (state.pendingApprovals ?? []).filter((p) => Date.parse(p.expiresAt) <= now);
+    for (const p of expired) {
+      state.approvals = { ...state.approvals, [p.stepId]: { iteration: state.iteration, decision: 'expired', decidedAt: iso(now) } };
+      log.push(entry(now, { type: 'approval', stepId: p.stepId, tool: p.tool, state: 'expired' }));
+    }
+    const names = expired.map((p) => `${p.stepId} (${p.tool})`).join(', ') || 'a held call';
+    return fail(state, log, {
+      reason: 'approval_expired',
+      message: `Nobody approved or rejected ${names} before the approval expired.`,
+    }, now);
+  }
   return fail(state, [], {
     reason: 'timeout',
     message: `The run did not finish within the agent's ${state.limits.timeoutSeconds}-second limit.`,
@@ -214,7 +231,8 @@ function toPlan(
   return { state, log };
 }
 
-function toReflect(state: RunState, log: Record<string, unknown>[], now: number): Transition {
+/** Adds the steps' results to the conversation and asks for REFLECT (or stops for budget). */
+export function toReflect(state: RunState, log: Record<string, unknown>[], now: number): Transition {
   for (const id of state.stepOrder) {
     const s = state.steps[id];
     state.messages.push({
@@ -246,7 +264,8 @@ function toReflect(state: RunState, log: Record<string, unknown>[], now: number)
   return { state, log };
 }
 
-function startReadySteps(state: RunState, log: Record<string, unknown>[], now: number): void {
+/** Starts the pending steps whose dependencies succeeded; fails those that can never start. */
+export function startReadySteps(state: RunState, log: Record<string, unknown>[], now: number): void {
   const outbox: OutgoingEvent[] = [];
   let changed = true;
   while (changed) {
@@ -272,7 +291,8 @@ function startReadySteps(state: RunState, log: Record<string, unknown>[], now: n
       }
     }
   }
-  const isWaiting = state.stepOrder.some((id) => state.steps[id].status === 'running');
+  // A step awaiting approval will still finish one way or the other, so its dependents wait.
+  const isWaiting = state.stepOrder.some((id) => ['running', 'awaiting_approval'].includes(state.steps[id].status));
   if (!isWaiting) {
     // Nothing runs, so the pending steps wait on each other: a dependency cycle.
     for (const id of state.stepOrder.filter((i) => state.steps[i].status === 'pending')) {
@@ -288,17 +308,19 @@ function startReadySteps(state: RunState, log: Record<string, unknown>[], now: n
 
 /**
  * The request that runs `step` of the current iteration. Its id depends only on the run,
- * iteration and step, so a re-sent request is a duplicate the executor recognises.
+ * iteration and step, so a re-sent request is a duplicate the executor recognises. An approved
+ * step's request has an id of its own, or the executor would replay its earlier held reply.
  */
 export function stepRequest(state: RunState, step: StepState): OutgoingEvent {
   const { id, tool, args, dependsOn, toolCallId } = step;
   return {
     type: EventTypes.stepRequested,
-    id: runEventId(state, 'step', state.iteration, id),
+    id: runEventId(state, step.approved ? 'step-approved' : 'step', state.iteration, id),
     data: {
       ...ref(state),
       step: { id, tool, args, dependsOn, ...(toolCallId ? { toolCallId } : {}) },
       timeoutMs: state.limits.stepTimeoutMs,
+      ...(step.approved ? { approved: true } : {}),
     },
   };
 }
@@ -320,7 +342,8 @@ function complete(state: RunState, log: Record<string, unknown>[], output: strin
   return { state, log };
 }
 
-function fail(state: RunState, log: Record<string, unknown>[], error: Failure, now: number): Transition {
+/** Ends the run with `error`. */
+export function fail(state: RunState, log: Record<string, unknown>[], error: Failure, now: number): Transition {
   state.status = 'failed';
   state.phase = 'done';
   state.error = error;
@@ -365,7 +388,7 @@ function recordModelCall(state: RunState, usage: Usage | undefined, call: ModelC
 }
 
 /** Copies the state for a new transition: fresh outbox and effects, deadline enforced later. */
-function begin(prev: RunState, now: number): RunState {
+export function begin(prev: RunState, now: number): RunState {
   const state = structuredClone(prev);
   state.updatedAt = iso(now);
   state.outbox = [];
@@ -373,14 +396,17 @@ function begin(prev: RunState, now: number): RunState {
   return state;
 }
 
-function expectPhase(state: RunState, phase: RunState['phase'], iteration: number): { stale: string } | undefined {
-  if (state.status !== 'running') return { stale: `run is ${state.status}` };
+/** Why an event for `phase` of `iteration` no longer applies, if it does not. */
+export function expectPhase(state: RunState, phase: RunState['phase'], iteration: number, isPauseOk = false): { stale: string } | undefined {
+  const isOpen = state.status === 'running' || (isPauseOk && state.status === 'awaiting_approval');
+  if (!isOpen) return { stale: `run is ${state.status}` };
   if (state.iteration !== iteration) return { stale: `event is for iteration ${iteration}, run is at ${state.iteration}` };
   if (state.phase !== phase) return { stale: `run is in ${state.phase}, not ${phase}` };
   return undefined;
 }
 
-function isDone(step: StepState): boolean {
+/** Whether a step has an outcome. */
+export function isDone(step: StepState): boolean {
   return step.status === 'succeeded' || step.status === 'failed';
 }
 
@@ -397,7 +423,8 @@ function stopForBudget(state: RunState, log: Record<string, unknown>[], next: Ne
 }
 
 function budgetUse(state: RunState) {
-  return { usage: state.usage, toolCalls: state.stepsUsed, startedAtMs: Date.parse(state.createdAt) };
+  // Time paused for approvals does not count against the wall-clock budget.
+  return { usage: state.usage, toolCalls: state.stepsUsed, startedAtMs: Date.parse(state.createdAt) + (state.pausedMs ?? 0) };
 }
 
 /** The conversation as sent: with the remaining budget in the system message when there is one. */
@@ -407,11 +434,12 @@ function outgoingMessages(state: RunState, now: number): ChatMessage[] {
 }
 
 /** One `policy` log entry per decision the executor reported about a call. */
-function logDecisions(log: Record<string, unknown>[], now: number, decisions: StepCompleted['policy'], call: Record<string, unknown>): void {
+export function logDecisions(log: Record<string, unknown>[], now: number, decisions: StepCompleted['policy'], call: Record<string, unknown>): void {
   for (const d of decisions ?? []) log.push(entry(now, { type: 'policy', ...call, ...d }));
 }
 
-function entry(now: number, fields: Record<string, unknown>): Record<string, unknown> {
+/** A log entry stamped with the time of the transition. */
+export function entry(now: number, fields: Record<string, unknown>): Record<string, unknown> {
   return { at: iso(now), ...fields };
 }
 

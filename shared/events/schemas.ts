@@ -101,7 +101,7 @@ const policyDecision = {
     policyId: id,
     policyVersion: text(64),
     stage: { enum: ['before', 'after'] },
-    outcome: { enum: ['allow', 'deny', 'redact'] },
+    outcome: { enum: ['allow', 'deny', 'redact', 'hold'] },
     rule: text(512),
     reason: text(2_000),
     redactions: { type: 'object', additionalProperties: { type: 'integer', minimum: 0 } },
@@ -199,7 +199,13 @@ export const planCreatedData = {
 
 export const stepRequestedData = {
   type: 'object',
-  properties: { ...runRef, step, timeoutMs: { type: 'integer', minimum: 1, maximum: 3_600_000 } },
+  properties: {
+    ...runRef,
+    step,
+    timeoutMs: { type: 'integer', minimum: 1, maximum: 3_600_000 },
+    // A person approved this held call: the executor makes it without holding it again.
+    approved: { type: 'boolean' },
+  },
   required: [...runRefRequired, 'step', 'timeoutMs'],
   additionalProperties: false,
 } as const;
@@ -215,6 +221,19 @@ export const stepCompletedData = {
     remember: { type: 'array', items: text(2_000), maxItems: 16 },
     durationMs: { type: 'number', minimum: 0 },
     policy: policyDecisions,
+    // The call was not made: a policy holds it for a person's approval.
+    held: {
+      type: 'object',
+      properties: {
+        reason: text(2_000),
+        policyId: id,
+        policyVersion: text(64),
+        ttlSeconds: { type: 'integer', minimum: 1, maximum: 604_800 },
+        args: { type: 'object' },
+      },
+      required: ['reason', 'policyId', 'policyVersion', 'ttlSeconds', 'args'],
+      additionalProperties: false,
+    },
   },
   required: [...runRefRequired, 'stepId', 'ok', 'durationMs'],
   additionalProperties: false,
@@ -267,5 +286,21 @@ export const policyDecidedData = {
     decision: policyDecision,
   },
   required: [...runRefRequired, 'call', 'decision'],
+  additionalProperties: false,
+} as const;
+
+/** A person's decision about a held call, from the api-gateway or another system. */
+export const approvalDecidedData = {
+  type: 'object',
+  properties: {
+    tenant: id,
+    runId: id,
+    stepId: id,
+    // The iteration the held step belongs to; a decision for an earlier one no longer applies.
+    iteration: { type: 'integer', minimum: 1, maximum: 1_000 },
+    decision: { enum: ['approve', 'reject'] },
+    comment: text(2_000),
+  },
+  required: ['tenant', 'runId', 'stepId', 'decision'],
   additionalProperties: false,
 } as const;

@@ -27,6 +27,30 @@ const argumentConstraint = {
   minProperties: 1,
 } as const;
 
+/**
+ * A call a person must approve before it is made: a tool name, or a tool with argument
+ * conditions that must all match (the same fields as an argument limit, read as "holds when the
+ * value satisfies it", for example `url: { hosts: ['*.internal'] }`).
+ */
+const holdRule = {
+  oneOf: [
+    { type: 'string', minLength: 1, maxLength: 128 },
+    {
+      type: 'object',
+      properties: {
+        tool: { type: 'string', minLength: 1, maxLength: 128 },
+        when: { type: 'object', additionalProperties: argumentConstraint, minProperties: 1 },
+        reason: { type: 'string', minLength: 1, maxLength: 500 },
+      },
+      required: ['tool'],
+      additionalProperties: false,
+    },
+  ],
+} as const;
+
+/** How long a held call waits for a decision when the policy does not say. */
+export const DEFAULT_APPROVAL_TTL_SECONDS = 3_600;
+
 /** The schema every file in the policies folder must satisfy. */
 export const policySchema = {
   type: 'object',
@@ -73,6 +97,8 @@ export const policySchema = {
       },
       additionalProperties: false,
     },
+    hold: { type: 'array', items: holdRule, maxItems: 256 },
+    approvalTtlSeconds: { type: 'integer', minimum: 1, maximum: 604_800 },
     budgets: {
       type: 'object',
       properties: {
@@ -96,6 +122,9 @@ export interface ArgumentConstraint {
   maxLength?: number;
 }
 
+/** One `hold` rule as written: a tool name, or a tool with conditions on its arguments. */
+export type HoldRule = string | { tool: string; when?: Record<string, ArgumentConstraint>; reason?: string };
+
 /** Per-run budgets; a missing field is unlimited. */
 export interface Budgets {
   tokens?: number;
@@ -117,4 +146,8 @@ export interface PolicyDefinition {
   /** Absent: every built-in redaction. `builtins: []` switches them off. */
   redact?: { builtins?: BuiltinRedaction[]; patterns?: { name: string; regex: string }[] };
   budgets?: Budgets;
+  /** Calls that wait for a person's approval before they are made. */
+  hold?: HoldRule[];
+  /** How long a held call waits for a decision (default DEFAULT_APPROVAL_TTL_SECONDS). */
+  approvalTtlSeconds?: number;
 }

@@ -4,6 +4,7 @@
  * each operation, provoked on purpose — has exactly the documented shape.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import { parse } from 'yaml';
@@ -22,11 +23,18 @@ const DOC_FILE = path.join(__dirname, '../../docs/openapi.yaml');
 let stack: Stack;
 let checker: OpenApiChecker;
 let doneRunId: string;
+let heldRunId: string;
+let policiesDir: string;
 
 beforeAll(async () => {
+  // Tenant B's demo runs hold the clock tool for approval, to provoke the approval responses.
+  policiesDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ddo-contract-policies-'));
+  const hold = 'id: contract-hold\nversion: 1\nmatch: { agents: [demo], tenants: [globex] }\nhold: [clock]\n';
+  fs.writeFileSync(path.join(policiesDir, 'contract-hold.yaml'), hold);
   ({ stack } = await startTestStack({
     DDO_API_KEYS: [TENANT_A, TENANT_B, TENANT_C].map((t) => `${t.tenant}:${t.key}`).join(','),
     DDO_RATE_LIMIT_PER_MINUTE: String(REQUESTS_PER_MINUTE),
+    DDO_POLICIES_DIR: policiesDir,
   }));
   const served = await fetch(`${stack.urls['api-gateway']}/openapi.json`);
   checker = new OpenApiChecker((await served.json()) as Json);
@@ -34,6 +42,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stack?.stop();
+  fs.rmSync(policiesDir, { recursive: true, force: true });
 });
 
 /** Spends `key`'s request budget: requests until the first 429. */
@@ -146,6 +155,27 @@ describe('the server against the document', () => {
     expect(stream.status).toBe(200);
   });
 
+  const APPROVE = '/v1/runs/{runId}/approvals/{stepId}';
+
+  it('answers a run held for approval, and the decisions about it, as documented', async () => {
+    const asB = (json: unknown): Call => ({ who: TENANT_B, json });
+    const held = await expectContract('POST', '/v1/agents/{agentId}/runs', '/v1/agents/demo/runs?wait=30', asB({ input: 'What time is it in Asia/Tokyo?' }));
+    heldRunId = (JSON.parse(held.bodyText) as { runId: string }).runId;
+    await expectContract('GET', '/v1/runs/{runId}', `/v1/runs/${heldRunId}`, { who: TENANT_B });
+    const url = `/v1/runs/${heldRunId}/approvals/s1`;
+
+    const bad = await expectContract('POST', APPROVE, url, asB({ decision: 'maybe' }));
+    const anonymous = await expectContract('POST', APPROVE, url, { json: { decision: 'approve' } });
+    const unknown = await expectContract('POST', APPROVE, `/v1/runs/${heldRunId}/approvals/s9`, asB({ decision: 'approve' }));
+    const approved = await expectContract('POST', APPROVE, url, asB({ decision: 'approve', comment: 'fine' }));
+    const conflict = await expectContract('POST', APPROVE, url, asB({ decision: 'reject' }));
+    await fetch(`${stack.urls['api-gateway']}/v1/runs/${heldRunId}?wait=30`, { headers: { authorization: `Bearer ${TENANT_B.key}` } });
+    await expectContract('GET', '/v1/runs/{runId}/events', `/v1/runs/${heldRunId}/events`, { who: TENANT_B });
+
+    expect(JSON.parse(held.bodyText)).toMatchObject({ status: 'awaiting_approval', pendingApprovals: [{ stepId: 's1', tool: 'clock' }] });
+    expect([bad.status, anonymous.status, unknown.status, approved.status, conflict.status]).toEqual([400, 401, 404, 200, 409]);
+  });
+
   const START = '/v1/agents/{agentId}/runs';
   const RUN = '/v1/runs/{runId}';
   const EVENTS = '/v1/runs/{runId}/events';
@@ -189,9 +219,10 @@ describe('the server against the document', () => {
       await limited('GET', '/v1/runs', '/v1/runs', asC),
       await limited('GET', RUN, '/v1/runs/some-run', asC),
       await limited('GET', EVENTS, '/v1/runs/some-run/events', asC),
+      await limited('POST', APPROVE, '/v1/runs/some-run/approvals/s1', { ...asC, json: { decision: 'approve' } }),
     ];
 
-    expect(statuses).toEqual([429, 429, 429, 429]);
+    expect(statuses).toEqual([429, 429, 429, 429, 429]);
   });
 
   it('answers /healthz with the documented 503 while the orchestrator does not answer', async () => {

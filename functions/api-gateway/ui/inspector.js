@@ -376,14 +376,15 @@
   }
 
   function renderPolicy(run) {
-    const decisions = run.entries.filter((e) => e.type === 'policy');
+    // Approval entries (requested, approved, rejected, expired) belong with the policy decisions.
+    const decisions = run.entries.filter((e) => e.type === 'policy' || e.type === 'approval');
     $('policy-section').hidden = decisions.length === 0;
     // Entries carry the catalogue's policy decision fields (outcome, stage, policyId, rule).
     $('policy').replaceChildren(decisions.length === 0 ? '' : table(
       ['When', 'Outcome', 'Call', 'Policy', 'Reason'],
       decisions.map((d) => h('tr', {},
         h('td', {}, clock(d.at)),
-        h('td', {}, badge(String(d.outcome || d.decision || ''))),
+        h('td', {}, badge(String(d.outcome || d.decision || d.state || ''))),
         h('td', {}, [d.stage, d.stepId, d.tool].filter(Boolean).join(' ')),
         h('td', {}, [d.policyId, d.rule].filter(Boolean).join(' ')),
         h('td', {}, String(d.reason || '')))),

@@ -8,15 +8,15 @@ import type { ModelRef } from '../../../shared/agents/schema';
 import type { ChatMessage, ModelReply } from '../../../shared/model/types';
 import { redactionCount, redactValue } from '../../../shared/policy/redact';
 import type { Policy } from '../../../shared/policy/registry';
-import type { ArgumentConstraint } from '../../../shared/policy/schema';
+import { DEFAULT_APPROVAL_TTL_SECONDS, type ArgumentConstraint, type HoldRule } from '../../../shared/policy/schema';
 
 /** What one policy decided at one stage of one call; this is what the audit records. */
 export interface PolicyDecision {
   policyId: string;
   policyVersion: string;
   stage: 'before' | 'after';
-  outcome: 'allow' | 'deny' | 'redact';
-  /** The rule that denied, for example `tools.deny` or `arguments.http_get.url.hosts`. */
+  outcome: 'allow' | 'deny' | 'redact' | 'hold';
+  /** The rule that denied or held, for example `tools.deny` or `arguments.http_get.url.hosts`. */
   rule?: string;
   reason?: string;
   /** Matches replaced, per kind (`email`, `api_key`, a user pattern's name). */
@@ -30,6 +30,8 @@ export interface Evaluation<T> {
   value: T;
   decisions: PolicyDecision[];
   denied?: PolicyDecision;
+  /** Set when a policy holds the call for a person's approval; the call is not made. */
+  held?: PolicyDecision & { ttlSeconds: number };
 }
 
 /** A sha256 (hex) of a JSON value. */
@@ -77,6 +79,21 @@ function toolDenial(policy: Policy, tool: string, args: Record<string, unknown>)
 
 const version = (p: Policy) => String(p.version);
 
+/** The first of `policy`'s hold rules that catches this call: its index and reason sentence. */
+function holdRuleFor(policy: Policy, tool: string, args: Record<string, unknown>): { rule: string; reason: string } | undefined {
+  const rules: HoldRule[] = policy.hold ?? [];
+  for (const [i, r] of rules.entries()) {
+    const rule = typeof r === 'string' ? { tool: r } : r;
+    if (rule.tool !== tool) continue;
+    // A condition matches when the argument is present and satisfies the limit as written.
+    const conditions = Object.entries(rule.when ?? {});
+    if (!conditions.every(([arg, limit]) => args[arg] !== undefined && !violation(arg, args[arg], limit))) continue;
+    const what = conditions.length > 0 ? ` with ${conditions.map(([arg]) => arg).join(', ')} as given` : '';
+    return { rule: `hold.${i}`, reason: rule.reason ?? `the call of ${tool}${what} needs a person's approval` };
+  }
+  return undefined;
+}
+
 /** Redacts `value` with each policy in turn, recording one allow or redact decision per policy. */
 function redactAll<T>(policies: readonly Policy[], stage: 'before' | 'after', value: T, hash: string): Evaluation<T> {
   const decisions: PolicyDecision[] = [];
@@ -90,8 +107,17 @@ function redactAll<T>(policies: readonly Policy[], stage: 'before' | 'after', va
   return { value: current, decisions };
 }
 
-/** Before a tool call: may it run with these arguments, and what arguments does it get? */
-export function beforeTool(policies: readonly Policy[], tool: string, args: Record<string, unknown>): Evaluation<Record<string, unknown>> {
+/**
+ * Before a tool call: may it run with these arguments, and what arguments does it get? A deny
+ * wins over a hold; a hold applies only until a person approved the call (`isApproved`). A held
+ * call's value is its arguments redacted, as the person deciding may see them.
+ */
+export function beforeTool(
+  policies: readonly Policy[],
+  tool: string,
+  args: Record<string, unknown>,
+  opts: { isApproved?: boolean } = {},
+): Evaluation<Record<string, unknown>> {
   const hash = sha256Of({ tool, args });
   for (const p of policies) {
     const denial = toolDenial(p, tool, args);
@@ -99,7 +125,16 @@ export function beforeTool(policies: readonly Policy[], tool: string, args: Reco
     const denied: PolicyDecision = { policyId: p.id, policyVersion: version(p), stage: 'before', outcome: 'deny', inputSha256: hash, ...denial };
     return { value: args, decisions: [denied], denied };
   }
-  return redactAll(policies, 'before', args, hash);
+  const redacted = redactAll(policies, 'before', args, hash);
+  if (opts.isApproved) return redacted;
+  for (const p of policies) {
+    const hold = holdRuleFor(p, tool, args);
+    if (!hold) continue;
+    const decision: PolicyDecision = { policyId: p.id, policyVersion: version(p), stage: 'before', outcome: 'hold', inputSha256: hash, ...hold };
+    const ttlSeconds = p.approvalTtlSeconds ?? DEFAULT_APPROVAL_TTL_SECONDS;
+    return { value: redacted.value, decisions: [decision], held: { ...decision, ttlSeconds } };
+  }
+  return redacted;
 }
 
 /** After a tool call: its output and the facts it wants remembered, redacted. */

@@ -23,6 +23,26 @@ export class PolicyDeniedError extends DdoError {
   }
 }
 
+/** What a held call waits for: the hold decision and the arguments as the person may see them. */
+export interface HeldCall {
+  reason: string;
+  policyId: string;
+  policyVersion: string;
+  ttlSeconds: number;
+  args: Record<string, unknown>;
+}
+
+/** A call a policy holds for a person's approval; the step is not run and the run pauses. */
+export class PolicyHeldError extends DdoError {
+  constructor(readonly held: HeldCall) {
+    super(`Policy ${held.policyId} (version ${held.policyVersion}) holds the call: ${held.reason}.`, {
+      status: 202,
+      reason: 'approval_required',
+      details: { policyId: held.policyId },
+    });
+  }
+}
+
 /** Span attribute names of a policy decision. */
 export const POLICY_ATTR = {
   id: 'ddo.policy.id',
@@ -49,9 +69,18 @@ export class CallGovernor {
     return this.policies.length > 0;
   }
 
-  /** The tool's arguments as they may be used; throws when a policy denies the call. */
-  beforeTool(tool: string, args: Record<string, unknown>): Record<string, unknown> {
-    return this.settle(beforeTool(this.policies, tool, args), `the call of ${tool}`);
+  /**
+   * The tool's arguments as they may be used; throws PolicyDeniedError when a policy denies the
+   * call, and PolicyHeldError when one holds it and a person has not approved it yet.
+   */
+  beforeTool(tool: string, args: Record<string, unknown>, isApproved = false): Record<string, unknown> {
+    const evaluation = beforeTool(this.policies, tool, args, { isApproved });
+    if (evaluation.held) {
+      for (const d of evaluation.decisions) this.record(d);
+      const { reason, policyId, policyVersion, ttlSeconds } = evaluation.held;
+      throw new PolicyHeldError({ reason: reason ?? 'approval required', policyId, policyVersion, ttlSeconds, args: evaluation.value });
+    }
+    return this.settle(evaluation, `the call of ${tool}`);
   }
 
   /** The tool's result as it may leave the executor. */
