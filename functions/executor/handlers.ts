@@ -12,6 +12,7 @@ import {
   EventTypes,
   PURPOSE_ATTRIBUTE,
   type ModelCompleted,
+  type ModelDelta,
   type ModelRequested,
   type RunRef,
   type StepCompleted,
@@ -94,7 +95,11 @@ export function executorHandlers(deps: ExecutorDeps): EventHandlers {
             call,
             messages,
             async () => {
-              const r = await runModelTurn(deps, chain, { messages, tools });
+              // Redaction needs the whole answer (a secret may span pieces), so a governed agent's
+              // answer is not streamed; it arrives whole with the reply.
+              const deltas = gov.isGoverned ? undefined : deltaSender(deps, data);
+              const r = await runModelTurn(deps, chain, { messages, tools, onDelta: deltas?.send });
+              await deltas?.sent();
               return gov.isGoverned ? gov.afterModel(r) : r;
             },
             (r, durationMs) => ({ durationMs, provider: r.provider, model: r.model, usage: r.usage, finishReason: r.finishReason, toolCalls: r.toolCalls.length }),
@@ -169,4 +174,24 @@ export function executorHandlers(deps: ExecutorDeps): EventHandlers {
 
 function ref(data: { tenant: string; runId: string; agentId: string; iteration: number }) {
   return { tenant: data.tenant, runId: data.runId, agentId: data.agentId, iteration: data.iteration };
+}
+
+/**
+ * Sends streamed answer pieces as `dev.ddo.model.delta` events, in order, one at a time; the
+ * reply waits for them (`sent`), so the broker has every piece before the answer itself. A piece
+ * that cannot be sent is dropped with a warning: the whole answer still arrives with the reply.
+ */
+function deltaSender(deps: ExecutorDeps, data: ModelRequested) {
+  let chain = Promise.resolve();
+  let index = 0;
+  return {
+    send: (text: string) => {
+      const delta: ModelDelta = { ...ref(data), purpose: data.purpose, index: index++, text };
+      const event = { type: EventTypes.modelDelta, id: runEventId(data, 'delta', data.purpose, data.attempt, delta.index), data: delta };
+      chain = chain.then(() => deps.emitter.emit(event)).catch((err: unknown) => {
+        deps.log.warn({ runId: data.runId, err: { message: (err as Error).message } }, 'a streamed piece was not sent');
+      });
+    },
+    sent: () => chain,
+  };
 }

@@ -71,7 +71,7 @@ export class RunEngine {
       }
       const next = outcome.state;
       next.processed = [...state.processed, key].slice(-PROCESSED_KEEP);
-      next.cause = key;
+      if (!outcome.isLogOnly) next.cause = key;
       const phases = endedPhases(state, outcome.log);
       next.phaseStartedAt = phases.startedAt;
       try {
@@ -79,6 +79,10 @@ export class RunEngine {
       } catch (err) {
         if (err instanceof ConflictError) continue;
         throw err;
+      }
+      if (outcome.isLogOnly) {
+        this.changes.emit(`${tenant}/${runId}`);
+        return next;
       }
       recordRunSpans(next, phases.ended);
       if (isTerminal(next.status)) this.logFinished(next);

@@ -10,6 +10,7 @@ import {
   type PlanCreated,
   type RunRequested,
   type StepCompleted,
+  type ModelDelta,
 } from '../../shared/events/catalogue';
 import { stableId } from '../../shared/ids';
 import type { AgentRegistry } from '../../shared/agents/registry';
@@ -19,7 +20,7 @@ import { budgetsOf, loadPolicies, policiesFor, redactWith } from '../../shared/p
 import type { RunEngine } from './engine';
 import type { MemoryClient } from './memory-client';
 import { toView, type RunLimits } from './run-state';
-import { onPlanCreated, onReflection, onStepCompleted, startRun } from './transitions';
+import { onPlanCreated, onReflection, onStepCompleted, startRun, onModelDelta } from './transitions';
 import { onStepHeld } from './approval-transitions';
 
 const eventKey = (event: CloudEventV1<unknown>): string => `${event.source} ${event.id}`;
@@ -77,6 +78,11 @@ export function orchestratorHandlers(agents: AgentRegistry, memory: MemoryClient
       // A held reply (the call was not made) pauses the run for approval instead.
       const transition = data.held ? onStepHeld : onStepCompleted;
       await engine.apply(data.tenant, data.runId, eventKey(event), (s, t) => transition(s, data, t));
+    },
+
+    [EventTypes.modelDelta]: async (event: CloudEventV1<ModelDelta>) => {
+      const data = event.data as ModelDelta;
+      await engine.apply(data.tenant, data.runId, eventKey(event), (s, t) => onModelDelta(s, data, t));
     },
 
     [EventTypes.modelCompleted]: async (event: CloudEventV1<ModelCompleted>) => {

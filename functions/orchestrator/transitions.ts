@@ -12,6 +12,7 @@ import {
   type RunFinished,
   type StepCompleted,
   runEventId,
+  type ModelDelta,
 } from '../../shared/events/catalogue';
 import type { OutgoingEvent } from '../../shared/events/emit';
 import { systemPrompt } from '../../shared/model/prompt';
@@ -23,6 +24,8 @@ import type { Effects, RunLimits, RunState, StepState } from './run-state';
 export interface Transition {
   state: RunState;
   log: Record<string, unknown>[];
+  /** Only log entries are added: the run's outbox and its cause stay as they were. */
+  isLogOnly?: boolean;
 }
 
 /** The result of applying an event: a transition, or `stale` when the event no longer applies. */
@@ -443,3 +446,14 @@ export function entry(now: number, fields: Record<string, unknown>): Record<stri
   return { at: iso(now), ...fields };
 }
 
+
+/**
+ * A streamed piece of the model's answer: appended to the log while its phase is current. A piece
+ * that arrives after the answer itself is dropped, since the final status carries the whole text.
+ */
+export function onModelDelta(prev: RunState, data: ModelDelta, now: number): Outcome {
+  const guard = expectPhase(prev, data.purpose === 'plan' ? 'plan' : 'reflect', data.iteration);
+  if (guard) return guard;
+  const log = [entry(now, { type: 'delta', phase: data.purpose, iteration: data.iteration, index: data.index, text: data.text })];
+  return { state: { ...prev, updatedAt: new Date(now).toISOString() }, log, isLogOnly: true };
+}

@@ -18,6 +18,7 @@ export const EventTypes = {
   modelCompleted: 'dev.ddo.model.completed',
   planCreated: 'dev.ddo.plan.created',
   stepRequested: 'dev.ddo.step.requested',
+  modelDelta: 'dev.ddo.model.delta',
   stepCompleted: 'dev.ddo.step.completed',
   runCompleted: 'dev.ddo.run.completed',
   runFailed: 'dev.ddo.run.failed',
@@ -66,6 +67,13 @@ export const CATALOGUE: readonly EventDefinition[] = [
     producers: ['executor'],
     consumers: ['planner', 'orchestrator'],
     schema: schemas.modelCompletedData,
+  },
+  {
+    type: EventTypes.modelDelta,
+    summary: 'A piece of a model answer as it streams, for the run event stream (log only).',
+    producers: ['executor'],
+    consumers: ['orchestrator'],
+    schema: schemas.modelDeltaData,
   },
   {
     type: EventTypes.planCreated,
@@ -169,6 +177,12 @@ export interface PlanRequested extends RunRef {
   messages: ChatMessage[];
   proposal?: ToolCall[];
   stepsLeft: number;
+}
+
+export interface ModelDelta extends RunRef {
+  purpose: 'plan' | 'reflect';
+  index: number;
+  text: string;
 }
 
 export interface ModelRequested extends RunRef {

@@ -304,3 +304,15 @@ export const approvalDecidedData = {
   required: ['tenant', 'runId', 'stepId', 'decision'],
   additionalProperties: false,
 } as const;
+
+export const modelDeltaData = {
+  type: 'object',
+  properties: {
+    ...runRef,
+    purpose,
+    index: { type: 'integer', minimum: 0, maximum: 100_000 },
+    text: text(20_000),
+  },
+  required: [...runRefRequired, 'purpose', 'index', 'text'],
+  additionalProperties: false,
+} as const;

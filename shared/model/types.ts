@@ -67,6 +67,8 @@ export interface ModelRequest {
   tools: ToolSpec[];
   /** Options from the agent file, passed through to the provider. */
   options?: Record<string, unknown>;
+  /** Called with each piece of answer text as it arrives, by providers that stream. */
+  onDelta?: (text: string) => void;
 }
 
 /** One model backend. Implementations live in the executor, the only holder of credentials. */

@@ -19,6 +19,8 @@ export class OfflineProvider implements ModelProvider {
 
   async complete(request: ModelRequest): Promise<ModelReply> {
     const reply = decide(request);
+    // Streams its answer as a real model would, a few words at a time.
+    if (reply.text && request.onDelta) for (const piece of chunks(reply.text, 6)) request.onDelta(piece);
     return {
       provider: this.name,
       model: request.model,
@@ -100,4 +102,14 @@ function rememberedFacts(messages: ChatMessage[]): string[] {
 function estimateTokens(messages: ChatMessage[]): number {
   const chars = messages.reduce((n, m) => n + (('content' in m && m.content) || '').length, 0);
   return Math.ceil(chars / 4);
+}
+
+/** Splits text into pieces of about `words` words, keeping the spaces so they join back exactly. */
+export function chunks(text: string, words: number): string[] {
+  const parts = text.match(/\S+\s*/g) ?? [text];
+  const out: string[] = [];
+  for (let i = 0; i < parts.length; i += words) out.push(parts.slice(i, i + words).join(''));
+  const leading = /^\s*/.exec(text)?.[0] ?? '';
+  if (leading && out.length > 0) out[0] = leading + out[0];
+  return out;
 }

@@ -29,6 +29,8 @@ export interface TurnDeps {
 export interface TurnInput {
   messages: ChatMessage[];
   tools: ToolSpec[];
+  /** Receives streamed answer text, for providers that stream. */
+  onDelta?: (text: string) => void;
 }
 
 /**
@@ -118,8 +120,8 @@ async function completeWithFailover(
         target,
         async (signal) => {
           const started = performance.now();
-          const { messages, tools } = input;
-          const request = { model: ref.name, messages, tools, options: ref.options };
+          const { messages, tools, onDelta } = input;
+          const request = { model: ref.name, messages, tools, options: ref.options, onDelta };
           const reply = await provider.complete(request, signal);
           return { ...reply, latencyMs: Math.round(performance.now() - started) };
         },
