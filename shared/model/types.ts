@@ -67,7 +67,10 @@ export interface ModelRequest {
   tools: ToolSpec[];
   /** Options from the agent file, passed through to the provider. */
   options?: Record<string, unknown>;
-  /** Called with each piece of answer text as it arrives, by providers that stream. */
+  /**
+   * Called with each piece of answer text as it arrives, by providers that stream. Only the
+   * offline provider does so far; the others would need their SDKs' streaming calls.
+   */
   onDelta?: (text: string) => void;
 }
 
