@@ -1,0 +1,27 @@
+/** Where the benchmark finds the repository, the build and its own files, from dist/ or from source. */
+import fs from 'node:fs';
+import path from 'node:path';
+
+function findRepoRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`No package.json above ${from}.`);
+  }
+}
+
+/** The repository root (holds package.json, dist/ and node_modules/). */
+export const REPO_ROOT = findRepoRoot(__dirname);
+
+/** Paths the harness uses; all absolute. */
+export const PATHS = {
+  agentsDir: path.join(REPO_ROOT, 'bench/agents'),
+  bareSource: path.join(REPO_ROOT, 'bench/fixtures/bare.js'),
+  loopbackPin: path.join(REPO_ROOT, 'bench/fixtures/loopback.js'),
+  loopbackEcho: path.join(REPO_ROOT, 'bench/fixtures/echo.js'),
+  results: path.join(REPO_ROOT, 'bench/results'),
+  preload: path.join(REPO_ROOT, 'dist/shared/runtime/preload.js'),
+  frameworkMain: path.join(REPO_ROOT, 'node_modules/@google-cloud/functions-framework/build/src/main.js'),
+  functionSource: (folder: string) => path.join(REPO_ROOT, 'dist/functions', folder),
+  /** Built benchmark modules, run as child processes. */
+  distBench: (file: string) => path.join(REPO_ROOT, 'dist/bench', file),
+};
