@@ -22,6 +22,7 @@ const POLL_INTERVAL_MS = 250;
 
 export class RunEngine {
   private readonly changes = new EventEmitter().setMaxListeners(0);
+  private readonly locks = new Map<string, Promise<void>>();
 
   constructor(
     private readonly memory: MemoryClient,
@@ -53,6 +54,24 @@ export class RunEngine {
 
   /** Applies `transition` to the stored run for the event `key`, retrying lost races. */
   async apply(tenant: string, runId: string, key: string, transition: (s: RunState, now: number) => Outcome): Promise<RunState> {
+    // Events of one run are applied one at a time in this process, so parallel step results
+    // queue here instead of racing through the store's compare-and-set; across replicas the
+    // compare-and-set still decides.
+    const name = `${tenant}/${runId}`;
+    const previous = this.locks.get(name) ?? Promise.resolve();
+    const mine = previous.then(() => this.applyNow(tenant, runId, key, transition));
+    const tail = mine.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.locks.set(name, tail);
+    void tail.then(() => {
+      if (this.locks.get(name) === tail) this.locks.delete(name);
+    });
+    return mine;
+  }
+
+  private async applyNow(tenant: string, runId: string, key: string, transition: (s: RunState, now: number) => Outcome): Promise<RunState> {
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
       const stored = await this.memory.getRun(tenant, runId);
       if (!stored) throw new BadRequestError(`There is no run ${runId} for this event.`, 'data/runId');

@@ -9,9 +9,7 @@ import type { SettingsOf } from '../../../shared/config';
 import type { Logger } from '../../../shared/log';
 import { MEMORY_BACKENDS, type MemoryBackend, type memorySettings } from '../settings';
 import { EmbeddedStore } from './embedded';
-import { RedisStore } from './redis';
 import type { MemoryStore } from './types';
-import { UpstashStore } from './upstash';
 
 export type MemorySettings = SettingsOf<typeof memorySettings>;
 
@@ -43,6 +41,9 @@ export function createStore(settings: MemorySettings, log?: Logger): MemoryStore
           'DDO_MEMORY_BACKEND=redis needs REDIS_URL, for example redis://127.0.0.1:6379.',
         );
       }
+      // Loaded only when chosen: a memory function on another backend never pays for the client.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { RedisStore } = require('./redis') as typeof import('./redis');
       return new RedisStore({ ...common, url: settings.redisUrl, logger: log });
     case 'upstash':
       if (settings.upstashUrl === '' || settings.upstashToken === '') {
@@ -50,6 +51,8 @@ export function createStore(settings: MemorySettings, log?: Logger): MemoryStore
           'DDO_MEMORY_BACKEND=upstash needs UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN.',
         );
       }
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { UpstashStore } = require('./upstash') as typeof import('./upstash');
       return new UpstashStore({
         ...common,
         url: settings.upstashUrl,
