@@ -262,15 +262,18 @@ export interface RunFinished {
   usage: Usage;
 }
 
-/** One policy decision about a call (the executor's PolicyDecision). */
+/** One policy decision about a call, as the executor makes it and the audit records it. */
 export interface PolicyDecisionData {
   policyId: string;
   policyVersion: string;
   stage: 'before' | 'after';
   outcome: 'allow' | 'deny' | 'redact' | 'hold';
+  /** The rule that denied or held, for example `tools.deny` or `arguments.http_get.url.hosts`. */
   rule?: string;
   reason?: string;
+  /** Matches replaced, per kind (`email`, `api_key`, a user pattern's name). */
   redactions?: Record<string, number>;
+  /** A sha256 of the input the policy saw, so the audit can match a call without holding it. */
   inputSha256: string;
 }
 

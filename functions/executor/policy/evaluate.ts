@@ -7,23 +7,15 @@ import { createHash } from 'node:crypto';
 import type { ModelRef } from '../../../shared/agents/schema';
 import type { ChatMessage, ModelReply } from '../../../shared/model/types';
 import { redactionCount, redactValue } from '../../../shared/policy/redact';
+import type { PolicyDecisionData } from '../../../shared/events/catalogue';
 import type { Policy } from '../../../shared/policy/registry';
 import { DEFAULT_APPROVAL_TTL_SECONDS, type ArgumentConstraint, type HoldRule } from '../../../shared/policy/schema';
 
-/** What one policy decided at one stage of one call; this is what the audit records. */
-export interface PolicyDecision {
-  policyId: string;
-  policyVersion: string;
-  stage: 'before' | 'after';
-  outcome: 'allow' | 'deny' | 'redact' | 'hold';
-  /** The rule that denied or held, for example `tools.deny` or `arguments.http_get.url.hosts`. */
-  rule?: string;
-  reason?: string;
-  /** Matches replaced, per kind (`email`, `api_key`, a user pattern's name). */
-  redactions?: Record<string, number>;
-  /** A sha256 of the input the policy saw, so the audit can match a call without holding it. */
-  inputSha256: string;
-}
+/**
+ * What one policy decided at one stage of one call; this is what the audit records. It is the
+ * event catalogue's shape, so what the executor decides is exactly what the events carry.
+ */
+export type PolicyDecision = PolicyDecisionData;
 
 /** The (possibly redacted) value to go on with, every decision, and the deny if there was one. */
 export interface Evaluation<T> {
