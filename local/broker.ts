@@ -6,10 +6,8 @@
  *
  * @see https://github.com/knative/specs/blob/main/specs/eventing/data-plane.md
  */
-import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CloudEvent, HTTP } from 'cloudevents';
@@ -24,6 +22,7 @@ import {
 import { parse, type SettingsOf, type SettingsSpec } from '../shared/config';
 import { PROBLEM_CONTENT_TYPE, toProblem } from '../shared/http/problem';
 import { createLogger, type Logger } from '../shared/log';
+import { DeadLetterStore } from './dead-letter-store';
 import { parseIsoDuration } from './manifests';
 import type { BrokerManifest, DeliverySpec, DestinationSpec, TriggerManifest } from './manifests';
 import { send } from '../shared/http/transport';
@@ -628,109 +627,4 @@ function sendProblem(req: http.IncomingMessage, res: http.ServerResponse, err: u
     req.resume();
   }
   res.writeHead(problem.status, headers).end(JSON.stringify(problem));
-}
-
-interface StoredDeadLetter {
-  id: string;
-  broker: string;
-  receivedAt: string;
-  replayedAt: string | null;
-  attributes: Record<string, string>;
-  /** base64 */
-  data?: string;
-}
-
-/**
- * The `ddo-dead-letters` sink: an append-only JSON-lines file, folded into memory at start.
- * Lines are `{"op":"stored",...}` or `{"op":"replayed","id","at"}`, so a crash loses at most
- * the line being written.
- */
-class DeadLetterStore {
-  private readonly entries = new Map<string, StoredDeadLetter>();
-  private writes: Promise<void> = Promise.resolve();
-
-  constructor(
-    private readonly file: string,
-    private readonly log: Logger,
-  ) {
-    if (!fs.existsSync(file)) return;
-    fs.readFileSync(file, 'utf8')
-      .split('\n')
-      .forEach((line, index) => {
-        if (line.trim() === '') return;
-        try {
-          const { op, at, ...entry } = JSON.parse(line) as { op: string; at?: string } & StoredDeadLetter;
-          if (op === 'stored') this.entries.set(entry.id, entry);
-          const stored = this.entries.get(entry.id);
-          if (op === 'replayed' && stored) stored.replayedAt = at ?? null;
-        } catch {
-          log.warn({ file, line: index + 1 }, 'skipping an unreadable dead-letter line');
-        }
-      });
-  }
-
-  async add(event: BrokerEvent, broker: string): Promise<StoredDeadLetter> {
-    const entry: StoredDeadLetter = {
-      id: randomUUID(),
-      broker,
-      receivedAt: new Date().toISOString(),
-      replayedAt: null,
-      attributes: event.attributes,
-      ...(event.data && { data: event.data.toString('base64') }),
-    };
-    this.entries.set(entry.id, entry);
-    await this.append({ op: 'stored', ...entry });
-    return entry;
-  }
-
-  get(id: string): StoredDeadLetter | undefined {
-    return this.entries.get(id);
-  }
-
-  eventOf(entry: StoredDeadLetter): BrokerEvent {
-    return { attributes: entry.attributes, ...(entry.data && { data: Buffer.from(entry.data, 'base64') }) };
-  }
-
-  async markReplayed(id: string): Promise<string> {
-    const at = new Date().toISOString();
-    const entry = this.entries.get(id);
-    if (entry) entry.replayedAt = at;
-    await this.append({ op: 'replayed', id, at });
-    return at;
-  }
-
-  list(): DeadLetterView[] {
-    return [...this.entries.values()].map((e) => {
-      const { knativeerrorcode: code, knativeerrordest: dest, knativeerrordata: data } = e.attributes;
-      return {
-        id: e.id,
-        eventId: e.attributes.id,
-        type: e.attributes.type,
-        source: e.attributes.source,
-        broker: e.broker,
-        errorCode: code === undefined || code === '' ? null : Number(code),
-        errorDest: dest ?? null,
-        errorData: data === undefined ? null : Buffer.from(data, 'base64').toString('utf8'),
-        receivedAt: e.receivedAt,
-        replayedAt: e.replayedAt,
-      };
-    });
-  }
-
-  flush(): Promise<void> {
-    return this.writes;
-  }
-
-  /** Appends one line; writes are chained so lines never interleave and keep their order. */
-  private append(record: object): Promise<void> {
-    const line = `${JSON.stringify(record)}\n`;
-    const write = this.writes.then(async () => {
-      await fs.promises.mkdir(path.dirname(this.file), { recursive: true });
-      await fs.promises.appendFile(this.file, line);
-    });
-    this.writes = write.catch((err: unknown) => {
-      this.log.error({ err, file: this.file }, 'dead-letter write failed');
-    });
-    return write;
-  }
 }
