@@ -17,12 +17,19 @@ import { pendingRequests } from './sweeper';
 import { onDeadline, type Outcome, type Transition } from './transitions';
 
 const MAX_CAS_ATTEMPTS = 25;
+const MAX_CACHED_RUNS = 10_000;
 const PROCESSED_KEEP = 256;
 const POLL_INTERVAL_MS = 250;
 
 export class RunEngine {
   private readonly changes = new EventEmitter().setMaxListeners(0);
   private readonly locks = new Map<string, Promise<void>>();
+  /**
+   * The last version of each running run this process wrote. Events are applied from it without
+   * a read; if another replica wrote since, the compare-and-set fails and the run is read again,
+   * and a cached run that makes an event look stale or done is re-read before that is believed.
+   */
+  private readonly cache = new Map<string, { state: RunState; version: number }>();
 
   constructor(
     private readonly memory: MemoryClient,
@@ -37,7 +44,8 @@ export class RunEngine {
     const phases = endedPhases(undefined, start.log);
     state.phaseStartedAt = phases.startedAt;
     try {
-      await this.memory.commitRun(state.tenant, state.runId, 0, state, start.log);
+      const { version } = await this.memory.commitRun(state.tenant, state.runId, 0, state, start.log);
+      this.remember(state, version);
     } catch (err) {
       if (!(err instanceof ConflictError)) throw err;
       const existing = await this.memory.getRun(state.tenant, state.runId);
@@ -72,11 +80,17 @@ export class RunEngine {
   }
 
   private async applyNow(tenant: string, runId: string, key: string, transition: (s: RunState, now: number) => Outcome): Promise<RunState> {
+    const name = `${tenant}/${runId}`;
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
-      const stored = await this.memory.getRun(tenant, runId);
+      const cached = this.cache.get(name);
+      const stored = cached ?? (await this.memory.getRun(tenant, runId));
       if (!stored) throw new BadRequestError(`There is no run ${runId} for this event.`, 'data/runId');
       const { state, version } = stored;
       if (state.processed.includes(key)) {
+        if (cached) {
+          this.cache.delete(name);
+          continue;
+        }
         if (state.cause === key) await this.flush(state);
         return state;
       }
@@ -85,6 +99,10 @@ export class RunEngine {
       const overdue = !isTerminal(state.status) && Date.parse(state.deadlineAt) <= now;
       const outcome = overdue ? onDeadline(state, now) : transition(state, now);
       if ('stale' in outcome) {
+        if (cached) {
+          this.cache.delete(name);
+          continue;
+        }
         this.log.debug({ runId, key, why: outcome.stale }, 'event no longer applies');
         return state;
       }
@@ -94,8 +112,10 @@ export class RunEngine {
       const phases = endedPhases(state, outcome.log);
       next.phaseStartedAt = phases.startedAt;
       try {
-        await this.memory.commitRun(tenant, runId, version, next, outcome.log);
+        const committed = await this.memory.commitRun(tenant, runId, version, next, outcome.log);
+        this.remember(next, committed.version);
       } catch (err) {
+        this.cache.delete(name);
         if (err instanceof ConflictError) continue;
         throw err;
       }
@@ -111,6 +131,15 @@ export class RunEngine {
       return next;
     }
     throw new TransientError(`Run ${runId} is too contended to update right now.`);
+  }
+
+  private remember(state: RunState, version: number): void {
+    const name = `${state.tenant}/${state.runId}`;
+    this.cache.delete(name);
+    if (isTerminal(state.status)) return;
+    this.cache.set(name, { state, version });
+    // Oldest first out: a bounded cache, since finished runs leave it and stalled ones may not.
+    if (this.cache.size > MAX_CACHED_RUNS) this.cache.delete(this.cache.keys().next().value as string);
   }
 
   /** Reads a run, ending it first if it is past its deadline (so no reader sees an overdue run). */
