@@ -11,7 +11,8 @@
  */
 import { afterTool, beforeModel, beforeTool } from '../functions/executor/policy/evaluate';
 import type { RunView } from '../functions/orchestrator/run-state';
-import { budgetsOf, type Policy } from '../shared/policy/registry';
+import { estimateCostUsd } from '../shared/policy/budget';
+import { budgetsOf, pricesOf, type Policy } from '../shared/policy/registry';
 
 /** One difference between what happened and what the policies would have decided. */
 export interface ReplayChange {
@@ -95,6 +96,12 @@ function budgetChanges(run: RunView, log: readonly LogEntry[], policies: readonl
   const seconds = (Date.parse(run.completedAt ?? run.updatedAt) - Date.parse(run.createdAt)) / 1_000;
   if (budget.tokens !== undefined && tokens > budget.tokens) out.push({ kind: 'budget_stop', where: 'tokens', detail: `used ${tokens}, budget ${budget.tokens} (${by})` });
   if (budget.toolCalls !== undefined && toolCalls > budget.toolCalls) out.push({ kind: 'budget_stop', where: 'toolCalls', detail: `made ${toolCalls}, budget ${budget.toolCalls} (${by})` });
+  if (budget.costUsd !== undefined) {
+    // Priced with the tried policies' table, not the one the run had.
+    const byModel = Object.fromEntries(run.usage.byModel.map((r) => [`${r.provider}/${r.model}`, r]));
+    const cost = estimateCostUsd(pricesOf(policies), byModel) ?? 0;
+    if (cost > budget.costUsd) out.push({ kind: 'budget_stop', where: 'costUsd', detail: `cost about $${cost}, budget $${budget.costUsd} (${by})` });
+  }
   if (budget.wallClockSeconds !== undefined && seconds > budget.wallClockSeconds) {
     out.push({ kind: 'budget_stop', where: 'wallClockSeconds', detail: `took ${seconds.toFixed(1)} s, budget ${budget.wallClockSeconds} s (${by})` });
   }

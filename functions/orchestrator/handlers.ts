@@ -16,7 +16,7 @@ import { stableId } from '../../shared/ids';
 import type { AgentRegistry } from '../../shared/agents/registry';
 import { DEFAULT_HISTORY_TURNS, DEFAULT_STEP_TIMEOUT_SECONDS } from '../../shared/agents/schema';
 import type { EventHandlers } from '../../shared/runtime/boundary';
-import { budgetsOf, loadPolicies, policiesFor, redactWith } from '../../shared/policy/registry';
+import { budgetsOf, loadPolicies, policiesFor, pricesOf, redactWith } from '../../shared/policy/registry';
 import type { RunEngine } from './engine';
 import type { MemoryClient } from './memory-client';
 import { toView, type RunLimits } from './run-state';
@@ -62,6 +62,8 @@ export function orchestratorHandlers(agents: AgentRegistry, memory: MemoryClient
           history: context.history,
           facts: context.facts,
           budget: budgetsOf(policies),
+          prices: pricesOf(policies),
+          modelChain: [agent.model, ...(agent.model.fallbacks ?? [])].map((m) => `${m.provider}/${m.name}`),
         },
         now(),
       );

@@ -6,7 +6,8 @@
 import type { Failure, PlanStep } from '../../shared/events/catalogue';
 import type { OutgoingEvent } from '../../shared/events/emit';
 import type { ChatMessage, Usage } from '../../shared/model/types';
-import type { RunBudget } from '../../shared/policy/budget';
+import { estimateCostUsd, type RunBudget } from '../../shared/policy/budget';
+import type { PriceTable } from '../../shared/policy/schema';
 
 /** Usage of one provider/model within a run: tokens, calls and summed call latency. */
 export interface ModelUsageTotals extends Usage {
@@ -102,6 +103,10 @@ export interface RunState {
   phaseStartedAt?: string;
   /** Budgets from the agent's policies; absent when no policy sets one. */
   budget?: RunBudget;
+  /** Model prices from the agent's policies, for the estimated cost; absent when none sets one. */
+  prices?: PriceTable;
+  /** The agent's models (`provider/name`, primary then fallbacks), to price the next call. */
+  modelChain?: string[];
   /** Held calls waiting for a decision; non-empty exactly while status is awaiting_approval. */
   pendingApprovals?: PendingApproval[];
   /** Decisions taken, by step id (the latest iteration's wins). */
@@ -144,7 +149,8 @@ export interface RunView {
   error: Failure | null;
   iterations: number;
   steps: StepView[];
-  usage: Usage & { modelCalls: number; byModel: ModelUsageTotals[] };
+  /** `costUsd` is the estimated cost in US dollars, present when the run's policies set prices. */
+  usage: Usage & { modelCalls: number; byModel: ModelUsageTotals[]; costUsd?: number };
   /** Held calls waiting for a decision; present only while there are some. */
   pendingApprovals?: PendingApproval[];
   createdAt: string;
@@ -154,6 +160,7 @@ export interface RunView {
 
 /** Projects the run document onto the public run view. */
 export function toView(state: RunState): RunView {
+  const costUsd = estimateCostUsd(state.prices, state.usageByModel);
   return {
     runId: state.runId,
     agentId: state.agentId,
@@ -178,7 +185,7 @@ export function toView(state: RunState): RunView {
         endedAt: s.endedAt,
       };
     }),
-    usage: { ...state.usage, modelCalls: state.modelCalls, byModel: Object.values(state.usageByModel ?? {}) },
+    usage: { ...state.usage, modelCalls: state.modelCalls, byModel: Object.values(state.usageByModel ?? {}), ...(costUsd !== undefined ? { costUsd } : {}) },
     ...(state.pendingApprovals?.length ? { pendingApprovals: state.pendingApprovals } : {}),
     createdAt: state.createdAt,
     updatedAt: state.updatedAt,

@@ -18,7 +18,8 @@ import type { OutgoingEvent } from '../../shared/events/emit';
 import { systemPrompt } from '../../shared/model/prompt';
 import { addUsage, callUsageOf, type ChatMessage, type ModelCallUsage, type ToolCall, type Usage } from '../../shared/model/types';
 import type { Fact, HistoryMessage } from '../memory/store/types';
-import { budgetNote, budgetStop, withBudgetNote, type NextCall, type RunBudget } from '../../shared/policy/budget';
+import { budgetNote, budgetStop, estimateCostUsd, priciest, withBudgetNote, type BudgetUse, type NextCall, type RunBudget } from '../../shared/policy/budget';
+import type { PriceTable } from '../../shared/policy/schema';
 import type { Effects, RunLimits, RunState, StepState } from './run-state';
 
 export interface Transition {
@@ -43,6 +44,10 @@ export interface StartInput {
   facts: Fact[];
   /** The run's budgets from its policies (shared/policy/registry.ts `budgetsOf`). */
   budget?: RunBudget;
+  /** Model prices from its policies (shared/policy/registry.ts `pricesOf`). */
+  prices?: PriceTable;
+  /** The agent's models as `provider/name`, primary first, to price the next call. */
+  modelChain?: string[];
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -77,6 +82,8 @@ export function startRun(input: StartInput, now: number): Transition {
     outbox: [],
     effects: {},
     ...(input.budget ? { budget: input.budget } : {}),
+    ...(input.prices ? { prices: input.prices } : {}),
+    ...(input.modelChain?.length ? { modelChain: input.modelChain } : {}),
   };
   const log = [
     entry(now, { type: 'status', status: 'running', iteration: 1 }),
@@ -425,9 +432,14 @@ function stopForBudget(state: RunState, log: Record<string, unknown>[], next: Ne
   return fail(state, log, { reason: 'budget_exceeded', message: stop.message }, now);
 }
 
-function budgetUse(state: RunState) {
+function budgetUse(state: RunState): BudgetUse {
   // Time paused for approvals does not count against the wall-clock budget.
-  return { usage: state.usage, toolCalls: state.stepsUsed, startedAtMs: Date.parse(state.createdAt) + (state.pausedMs ?? 0) };
+  const use: BudgetUse = { usage: state.usage, toolCalls: state.stepsUsed, startedAtMs: Date.parse(state.createdAt) + (state.pausedMs ?? 0) };
+  const costUsd = estimateCostUsd(state.prices, state.usageByModel);
+  if (costUsd !== undefined) use.costUsd = costUsd;
+  const nextPrice = priciest(state.prices, state.modelChain ?? Object.keys(state.usageByModel ?? {}));
+  if (nextPrice) use.nextPrice = nextPrice;
+  return use;
 }
 
 /** The conversation as sent: with the remaining budget in the system message when there is one. */

@@ -1,10 +1,15 @@
 /**
- * Per-run budgets (tokens, tool calls, wall-clock time) as pure checks the orchestrator makes
+ * Per-run budgets (tokens, estimated cost, tool calls, wall-clock time) as pure checks the orchestrator makes
  * before it asks for the next model or tool call, and the note that tells the model what is
- * left. Token use of the next call is estimated from its prompt (about four characters a token).
+ * left. Token use of the next call is estimated from its prompt (about four characters a token);
+ * its cost is that estimate at the input price of the priciest model the run may call.
+ *
+ * Budgets are per run; per-agent or per-tenant budgets over a time window would need a counter
+ * per window in the memory store, shared by every run of that agent or tenant.
  */
 import type { ChatMessage, Usage } from '../model/types';
-import type { Budgets } from './schema';
+import { globMatches } from './match';
+import type { Budgets, Price, PriceTable } from './schema';
 
 /** The budget a run carries: the tightest limits of its policies, and which policies set them. */
 export interface RunBudget extends Budgets {
@@ -16,6 +21,10 @@ export interface BudgetUse {
   usage: Usage;
   toolCalls: number;
   startedAtMs: number;
+  /** Estimated cost so far in US dollars (`estimateCostUsd`); absent without a price table. */
+  costUsd?: number;
+  /** The price the next model call is estimated at; absent when no model of the run is priced. */
+  nextPrice?: Price;
 }
 
 /** The next call the run would make. */
@@ -23,7 +32,7 @@ export type NextCall = { kind: 'model'; messages: ChatMessage[] } | { kind: 'too
 
 /** Why a run stops: the budget crossed and a sentence that says by what. */
 export interface BudgetStop {
-  budget: 'tokens' | 'toolCalls' | 'wallClockSeconds';
+  budget: 'tokens' | 'costUsd' | 'toolCalls' | 'wallClockSeconds';
   message: string;
 }
 
@@ -34,10 +43,49 @@ export function estimateTokens(messages: readonly ChatMessage[]): number {
   return Math.ceil(JSON.stringify(messages).length / CHARS_PER_TOKEN);
 }
 
+/** The price of `model` (`provider/name`): an exact entry, else the first pattern that matches. */
+export function priceOf(prices: PriceTable | undefined, model: string): Price | undefined {
+  if (!prices) return undefined;
+  if (prices[model]) return prices[model];
+  const pattern = Object.keys(prices).find((p) => globMatches(p, model));
+  return pattern === undefined ? undefined : prices[pattern];
+}
+
+/** The priciest (by input price) of `models` that has a price, for estimating the next call. */
+export function priciest(prices: PriceTable | undefined, models: readonly string[]): Price | undefined {
+  let out: Price | undefined;
+  for (const m of models) {
+    const p = priceOf(prices, m);
+    if (p && (!out || p.inputPer1k > out.inputPer1k)) out = p;
+  }
+  return out;
+}
+
+/** Tokens used per `provider/model`, as the run state keeps them. */
+export type UsageByModel = Record<string, Usage & { provider: string; model: string }>;
+
+/**
+ * The estimated cost in US dollars of the tokens in `usageByModel`, or undefined without a price
+ * table. Models the table does not price count as free.
+ */
+export function estimateCostUsd(prices: PriceTable | undefined, usageByModel: UsageByModel | undefined): number | undefined {
+  if (!prices) return undefined;
+  let total = 0;
+  for (const row of Object.values(usageByModel ?? {})) {
+    const price = priceOf(prices, `${row.provider}/${row.model}`);
+    if (price) total += (row.inputTokens * price.inputPer1k + row.outputTokens * price.outputPer1k) / 1_000;
+  }
+  return roundUsd(total);
+}
+
+/** Dollars to a millionth, so sums of small prices stay readable. */
+export const roundUsd = (usd: number): number => Math.round(usd * 1e6) / 1e6;
+
 /** What is left of each limited budget at `nowMs`. */
 export function remaining(budget: RunBudget, use: BudgetUse, nowMs: number): Budgets {
   const out: Budgets = {};
   if (budget.tokens !== undefined) out.tokens = Math.max(0, budget.tokens - use.usage.inputTokens - use.usage.outputTokens);
+  if (budget.costUsd !== undefined) out.costUsd = Math.max(0, roundUsd(budget.costUsd - (use.costUsd ?? 0)));
   if (budget.toolCalls !== undefined) out.toolCalls = Math.max(0, budget.toolCalls - use.toolCalls);
   if (budget.wallClockSeconds !== undefined) {
     out.wallClockSeconds = Math.max(0, Math.floor(budget.wallClockSeconds - (nowMs - use.startedAtMs) / 1_000));
@@ -63,6 +111,16 @@ export function budgetStop(budget: RunBudget | undefined, use: BudgetUse, next: 
       return { budget: 'tokens', message: `The next model call needs about ${needed} tokens but ${left.tokens} of ${budget.tokens} remain (${by}).` };
     }
   }
+  if (next.kind === 'model' && budget.costUsd !== undefined) {
+    const spent = use.costUsd ?? 0;
+    const needed = use.nextPrice ? roundUsd((estimateTokens(next.messages) * use.nextPrice.inputPer1k) / 1_000) : 0;
+    if (spent + needed > budget.costUsd) {
+      return {
+        budget: 'costUsd',
+        message: `The next model call would cost about $${needed} but $${left.costUsd} of the $${budget.costUsd} cost budget remain (${by}).`,
+      };
+    }
+  }
   return undefined;
 }
 
@@ -71,6 +129,7 @@ export function budgetNote(budget: RunBudget, use: BudgetUse, nowMs: number): st
   const left = remaining(budget, use, nowMs);
   const parts = [
     left.tokens !== undefined ? `about ${left.tokens} tokens` : '',
+    left.costUsd !== undefined ? `about $${left.costUsd} of estimated cost` : '',
     left.toolCalls !== undefined ? `${left.toolCalls} tool calls` : '',
     left.wallClockSeconds !== undefined ? `${left.wallClockSeconds} seconds` : '',
   ].filter(Boolean);

@@ -10,7 +10,7 @@ import type { AgentDefinition } from '../agents/schema';
 import { ConfigError } from '../errors';
 import { describeError, validatorFor } from '../schema';
 import { redactionRules, redactValue, type RedactionRule } from './redact';
-import { policySchema, type Budgets, type PolicyDefinition } from './schema';
+import { policySchema, type Budgets, type PolicyDefinition, type PriceTable } from './schema';
 
 /** A loaded policy with its redaction rules compiled. */
 export interface Policy extends PolicyDefinition {
@@ -107,12 +107,29 @@ export function budgetsOf(policies: readonly Policy[]): (Budgets & { policies: s
   for (const p of policies) {
     if (!p.budgets) continue;
     out.policies.push(`${p.id}@${p.version}`);
-    for (const key of ['tokens', 'toolCalls', 'wallClockSeconds'] as const) {
+    for (const key of ['tokens', 'toolCalls', 'wallClockSeconds', 'costUsd'] as const) {
       const v = p.budgets[key];
       if (v !== undefined) out[key] = Math.min(out[key] ?? v, v);
     }
   }
   return out.policies.length > 0 ? out : undefined;
+}
+
+/**
+ * The price table of `policies`: every pattern any of them prices; when two price the same
+ * pattern, the higher price wins, so an estimate errs on the high side. Undefined when none does.
+ */
+export function pricesOf(policies: readonly Policy[]): PriceTable | undefined {
+  const out: PriceTable = {};
+  for (const p of policies) {
+    for (const [pattern, price] of Object.entries(p.prices ?? {})) {
+      const had = out[pattern];
+      out[pattern] = had
+        ? { inputPer1k: Math.max(had.inputPer1k, price.inputPer1k), outputPer1k: Math.max(had.outputPer1k, price.outputPer1k) }
+        : { inputPer1k: price.inputPer1k, outputPer1k: price.outputPer1k };
+    }
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 /** Applies every policy's redaction to a text (the orchestrator uses it on a run's input). */

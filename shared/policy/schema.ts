@@ -105,9 +105,26 @@ export const policySchema = {
         tokens: { type: 'integer', minimum: 1 },
         toolCalls: { type: 'integer', minimum: 0 },
         wallClockSeconds: { type: 'integer', minimum: 1, maximum: 86_400 },
+        // Estimated cost in US dollars, from `prices`.
+        costUsd: { type: 'number', exclusiveMinimum: 0 },
       },
       additionalProperties: false,
       minProperties: 1,
+    },
+    // Price per 1000 tokens by `provider/model` pattern (`*` matches any run of characters).
+    prices: {
+      type: 'object',
+      additionalProperties: {
+        type: 'object',
+        properties: {
+          inputPer1k: { type: 'number', minimum: 0 },
+          outputPer1k: { type: 'number', minimum: 0 },
+        },
+        required: ['inputPer1k', 'outputPer1k'],
+        additionalProperties: false,
+      },
+      propertyNames: { minLength: 1, maxLength: 256 },
+      maxProperties: 256,
     },
   },
   required: ['id', 'version'],
@@ -130,7 +147,18 @@ export interface Budgets {
   tokens?: number;
   toolCalls?: number;
   wallClockSeconds?: number;
+  /** Estimated cost in US dollars, from the price table (`prices`). */
+  costUsd?: number;
 }
+
+/** What a model costs, in US dollars per 1000 tokens. */
+export interface Price {
+  inputPer1k: number;
+  outputPer1k: number;
+}
+
+/** Prices by `provider/model` pattern; `*` matches any run of characters. */
+export type PriceTable = Record<string, Price>;
 
 /** A parsed and validated policy file. */
 export interface PolicyDefinition {
@@ -146,6 +174,8 @@ export interface PolicyDefinition {
   /** Absent: every built-in redaction. `builtins: []` switches them off. */
   redact?: { builtins?: BuiltinRedaction[]; patterns?: { name: string; regex: string }[] };
   budgets?: Budgets;
+  /** Prices of models, for estimated cost (`budgets.costUsd` and the run's `usage.costUsd`). */
+  prices?: PriceTable;
   /** Calls that wait for a person's approval before they are made. */
   hold?: HoldRule[];
   /** How long a held call waits for a decision (default DEFAULT_APPROVAL_TTL_SECONDS). */

@@ -27,9 +27,11 @@ let heldRunId: string;
 let policiesDir: string;
 
 beforeAll(async () => {
-  // Tenant B's demo runs hold the clock tool for approval, to provoke the approval responses.
+  // Tenant B's demo runs hold the clock tool for approval, to provoke the approval responses,
+  // and price every model, so their views carry the estimated cost (usage.costUsd).
   policiesDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ddo-contract-policies-'));
-  const hold = 'id: contract-hold\nversion: 1\nmatch: { agents: [demo], tenants: [globex] }\nhold: [clock]\n';
+  const hold =
+    "id: contract-hold\nversion: 1\nmatch: { agents: [demo], tenants: [globex] }\nhold: [clock]\nprices: { '*': { inputPer1k: 0.001, outputPer1k: 0.002 } }\n";
   fs.writeFileSync(path.join(policiesDir, 'contract-hold.yaml'), hold);
   ({ stack } = await startTestStack({
     DDO_API_KEYS: [TENANT_A, TENANT_B, TENANT_C].map((t) => `${t.tenant}:${t.key}`).join(','),
