@@ -8,7 +8,7 @@ import { BadRequestError, NotFoundError } from '../../shared/errors';
 import { requireId } from '../../shared/ids';
 import { Router } from '../../shared/http/router';
 import { assertValid } from '../../shared/schema';
-import type { FactScope, HistoryMessage, MemoryStore, RunDocument } from './store/types';
+import type { FactScope, HistoryMessage, MemoryStore, RunDocument, UsageTotals, UsageWindow } from './store/types';
 
 const commitSchema = {
   type: 'object',
@@ -65,6 +65,26 @@ const factSchema = {
   required: ['text'],
   additionalProperties: false,
 } as const;
+
+const usageSchema = {
+  type: 'object',
+  properties: {
+    tokens: { type: 'number', minimum: 0 },
+    costUsd: { type: 'number', minimum: 0 },
+    toolCalls: { type: 'number', minimum: 0 },
+  },
+  required: ['tokens', 'costUsd', 'toolCalls'],
+  additionalProperties: false,
+} as const;
+
+/** The window and bucket of a usage path: non-negative integers. */
+function usageWindow(p: Record<string, string>): UsageWindow {
+  const window = Number(p.window);
+  const bucket = Number(p.bucket);
+  if (!Number.isSafeInteger(window) || window < 1) throw new BadRequestError('window must be a positive integer of seconds.', 'window');
+  if (!Number.isSafeInteger(bucket) || bucket < 0) throw new BadRequestError('bucket must be a non-negative integer.', 'bucket');
+  return { window, bucket };
+}
 
 function intQuery(req: Request, name: string, fallback: number, max: number): number {
   const raw = req.query[name];
@@ -157,6 +177,16 @@ export function memoryRouter(store: MemoryStore): Router {
       expiresAt: body.ttlSeconds ? new Date(now + body.ttlSeconds * 1_000).toISOString() : undefined,
     });
     res.status(201).json({ id });
+  });
+
+  // An agent's usage in one bucket of a window (window budgets): read it, or add a run's use.
+  router.on('GET', '/v1/tenants/:tenant/agents/:agentId/usage/:window/:bucket', async (_req, res, p) => {
+    res.json(await store.readUsage(requireId(p.tenant, 'tenant'), requireId(p.agentId, 'agentId'), usageWindow(p)));
+  });
+
+  router.on('POST', '/v1/tenants/:tenant/agents/:agentId/usage/:window/:bucket', async (req, res, p) => {
+    const body = assertValid<UsageTotals>(usageSchema, req.body, 'body');
+    res.json(await store.addUsage(requireId(p.tenant, 'tenant'), requireId(p.agentId, 'agentId'), usageWindow(p), body));
   });
 
   return router;

@@ -15,6 +15,7 @@ import { record } from '../../shared/telemetry/metrics';
 import { endedPhases, recordRunSpans, traceForNewRun, withPhaseContext } from './run-trace';
 import { pendingRequests } from './sweeper';
 import { onDeadline, type Outcome, type Transition } from './transitions';
+import { addWindowUsage } from './window-usage';
 
 const MAX_CAS_ATTEMPTS = 25;
 const MAX_CACHED_RUNS = 10_000;
@@ -220,6 +221,9 @@ export class RunEngine {
         Math.max(2, state.limits.historyTurns * 2),
       );
     }
+    // A finished run adds its use to its agent's window counters (window budgets) once per
+    // commit of the terminal state; see window-usage.ts for the one way it could count twice.
+    if (isTerminal(state.status)) await addWindowUsage(this.memory, state);
     if (state.outbox.length > 0) await this.emitter.emit(withPhaseContext(state, state.outbox));
     this.changes.emit(`${state.tenant}/${state.runId}`);
   }

@@ -22,6 +22,7 @@ import type { MemoryClient } from './memory-client';
 import { toView, type RunLimits } from './run-state';
 import { onPlanCreated, onReflection, onStepCompleted, startRun, onModelDelta } from './transitions';
 import { onStepHeld } from './approval-transitions';
+import { readWindowUsage } from './window-usage';
 
 const eventKey = (event: CloudEventV1<unknown>): string => `${event.source} ${event.id}`;
 
@@ -49,7 +50,12 @@ export function orchestratorHandlers(agents: AgentRegistry, memory: MemoryClient
       };
       // The input is redacted before it is stored, so no secret in a prompt reaches the run.
       const policies = policiesFor(loadPolicies(), agent, data.tenant);
-      const context = await memory.context(data.tenant, agent.id, sessionId, limits.factScope, limits.historyTurns * 2);
+      const budget = budgetsOf(policies);
+      const startedAt = now();
+      const [context, windowUsage] = await Promise.all([
+        memory.context(data.tenant, agent.id, sessionId, limits.factScope, limits.historyTurns * 2),
+        readWindowUsage(memory, budget, data.tenant, agent.id, startedAt),
+      ]);
       const start = startRun(
         {
           tenant: data.tenant,
@@ -61,11 +67,12 @@ export function orchestratorHandlers(agents: AgentRegistry, memory: MemoryClient
           limits,
           history: context.history,
           facts: context.facts,
-          budget: budgetsOf(policies),
+          budget,
+          ...(windowUsage ? { windowUsage } : {}),
           prices: pricesOf(policies),
           modelChain: [agent.model, ...(agent.model.fallbacks ?? [])].map((m) => `${m.provider}/${m.name}`),
         },
-        now(),
+        startedAt,
       );
       return toView(await engine.create(start, eventKey(event)));
     },

@@ -2,7 +2,7 @@
 import { requestJson } from '../../shared/http/client';
 import { ATTR } from '../../shared/telemetry/attributes';
 import { inSpan, SpanKind } from '../../shared/telemetry/tracing';
-import type { Fact, HistoryMessage, RunLogEntry, RunSummary, StalledRun } from '../memory/store/types';
+import type { Fact, HistoryMessage, RunLogEntry, RunSummary, StalledRun, UsageTotals, UsageWindow } from '../memory/store/types';
 import type { RunState } from './run-state';
 
 export interface MemoryClient {
@@ -15,6 +15,10 @@ export interface MemoryClient {
   context(tenant: string, agentId: string, sessionId: string, factScope: string, historyLimit: number): Promise<{ history: HistoryMessage[]; facts: Fact[] }>;
   appendHistory(tenant: string, agentId: string, sessionId: string, messages: HistoryMessage[], keep: number): Promise<void>;
   putFact(tenant: string, agentId: string, text: string, sessionId?: string): Promise<void>;
+  /** Adds a finished run's use to the agent's counter for one window bucket; returns the totals. */
+  addUsage(tenant: string, agentId: string, at: UsageWindow, usage: UsageTotals): Promise<UsageTotals>;
+  /** The agent's totals for one window bucket. */
+  readUsage(tenant: string, agentId: string, at: UsageWindow): Promise<UsageTotals>;
   /** Resolves when the memory service and its store answer. */
   health(): Promise<void>;
 }
@@ -69,6 +73,12 @@ function plainClient(baseUrl: string): MemoryClient {
     },
     async appendHistory(tenant, agentId, sessionId, messages, keep) {
       await requestJson('POST', `${t(tenant)}/agents/${e(agentId)}/sessions/${e(sessionId)}/history`, { messages, keep });
+    },
+    async addUsage(tenant, agentId, at, usage) {
+      return (await requestJson<UsageTotals>('POST', `${t(tenant)}/agents/${e(agentId)}/usage/${at.window}/${at.bucket}`, usage)).body;
+    },
+    async readUsage(tenant, agentId, at) {
+      return (await requestJson<UsageTotals>('GET', `${t(tenant)}/agents/${e(agentId)}/usage/${at.window}/${at.bucket}`)).body;
     },
     async health() {
       await requestJson('GET', `${baseUrl}/healthz`, undefined, { timeoutMs: 3_000 });

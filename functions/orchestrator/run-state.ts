@@ -6,7 +6,7 @@
 import type { Failure, PlanStep } from '../../shared/events/catalogue';
 import type { OutgoingEvent } from '../../shared/events/emit';
 import type { ChatMessage, Usage } from '../../shared/model/types';
-import { estimateCostUsd, type RunBudget } from '../../shared/policy/budget';
+import { estimateCostUsd, type RunBudget, type UsageTotals } from '../../shared/policy/budget';
 import type { PriceTable } from '../../shared/policy/schema';
 
 /** Usage of one provider/model within a run: tokens, calls and summed call latency. */
@@ -103,6 +103,8 @@ export interface RunState {
   phaseStartedAt?: string;
   /** Budgets from the agent's policies; absent when no policy sets one. */
   budget?: RunBudget;
+  /** What earlier runs of the agent used in each window budget's bucket when this run started. */
+  windowUsage?: Record<string, UsageTotals>;
   /** Model prices from the agent's policies, for the estimated cost; absent when none sets one. */
   prices?: PriceTable;
   /** The agent's models (`provider/name`, primary then fallbacks), to price the next call. */

@@ -18,7 +18,7 @@ import type { OutgoingEvent } from '../../shared/events/emit';
 import { systemPrompt } from '../../shared/model/prompt';
 import { addUsage, callUsageOf, type ChatMessage, type ModelCallUsage, type ToolCall, type Usage } from '../../shared/model/types';
 import type { Fact, HistoryMessage } from '../memory/store/types';
-import { budgetNote, budgetStop, estimateCostUsd, priciest, withBudgetNote, type BudgetUse, type NextCall, type RunBudget } from '../../shared/policy/budget';
+import { budgetNote, budgetStop, estimateCostUsd, priciest, withBudgetNote, type BudgetUse, type NextCall, type RunBudget, type UsageTotals } from '../../shared/policy/budget';
 import type { PriceTable } from '../../shared/policy/schema';
 import type { Effects, RunLimits, RunState, StepState } from './run-state';
 
@@ -44,6 +44,8 @@ export interface StartInput {
   facts: Fact[];
   /** The run's budgets from its policies (shared/policy/registry.ts `budgetsOf`). */
   budget?: RunBudget;
+  /** What earlier runs used in each window budget's current bucket (`windowUsageAt`). */
+  windowUsage?: Record<string, UsageTotals>;
   /** Model prices from its policies (shared/policy/registry.ts `pricesOf`). */
   prices?: PriceTable;
   /** The agent's models as `provider/name`, primary first, to price the next call. */
@@ -82,6 +84,7 @@ export function startRun(input: StartInput, now: number): Transition {
     outbox: [],
     effects: {},
     ...(input.budget ? { budget: input.budget } : {}),
+    ...(input.windowUsage ? { windowUsage: input.windowUsage } : {}),
     ...(input.prices ? { prices: input.prices } : {}),
     ...(input.modelChain?.length ? { modelChain: input.modelChain } : {}),
   };
@@ -428,7 +431,8 @@ function ref(state: RunState) {
 function stopForBudget(state: RunState, log: Record<string, unknown>[], next: NextCall, now: number): Transition | undefined {
   const stop = budgetStop(state.budget, budgetUse(state), next, now);
   if (!stop) return undefined;
-  log.push(entry(now, { type: 'policy', outcome: 'budget_stop', budget: stop.budget, policies: state.budget?.policies }));
+  const window = stop.window === undefined ? {} : { window: stop.window };
+  log.push(entry(now, { type: 'policy', outcome: 'budget_stop', budget: stop.budget, ...window, policies: state.budget?.policies }));
   return fail(state, log, { reason: 'budget_exceeded', message: stop.message }, now);
 }
 
@@ -439,6 +443,7 @@ function budgetUse(state: RunState): BudgetUse {
   if (costUsd !== undefined) use.costUsd = costUsd;
   const nextPrice = priciest(state.prices, state.modelChain ?? Object.keys(state.usageByModel ?? {}));
   if (nextPrice) use.nextPrice = nextPrice;
+  if (state.windowUsage) use.windowUsage = state.windowUsage;
   return use;
 }
 

@@ -4,17 +4,31 @@
  * left. Token use of the next call is estimated from its prompt (about four characters a token);
  * its cost is that estimate at the input price of the priciest model the run may call.
  *
- * Budgets are per run; per-agent or per-tenant budgets over a time window would need a counter
- * per window in the memory store, shared by every run of that agent or tenant.
+ * Window budgets (`windowBudgets`) are per (tenant, agent) over fixed windows: the run reads the
+ * window's totals from the memory store when it starts, and a call is refused when the window's
+ * total plus this run's use so far plus the call would cross the window budget. A finished run
+ * adds its use to the window's counter (engine.ts `flush`).
  */
 import type { ChatMessage, Usage } from '../model/types';
 import { globMatches } from './match';
-import type { Budgets, Price, PriceTable } from './schema';
+import type { Budgets, Price, PriceTable, WindowBudget } from './schema';
 
 /** The budget a run carries: the tightest limits of its policies, and which policies set them. */
 export interface RunBudget extends Budgets {
   policies: string[];
+  /** The window budgets of its policies, each with the policy (`id@version`) that set it. */
+  windows?: (WindowBudget & { policy: string })[];
 }
+
+/** What an agent used in one window bucket (or what a run adds to it). */
+export interface UsageTotals {
+  tokens: number;
+  costUsd: number;
+  toolCalls: number;
+}
+
+/** The fixed-window bucket `nowMs` falls in. */
+export const windowBucket = (windowSeconds: number, nowMs: number): number => Math.floor(nowMs / (windowSeconds * 1_000));
 
 /** What a run has used so far. */
 export interface BudgetUse {
@@ -25,6 +39,8 @@ export interface BudgetUse {
   costUsd?: number;
   /** The price the next model call is estimated at; absent when no model of the run is priced. */
   nextPrice?: Price;
+  /** What other runs of the agent used in each window (by window seconds) when this run started. */
+  windowUsage?: Record<string, UsageTotals>;
 }
 
 /** The next call the run would make. */
@@ -34,6 +50,8 @@ export type NextCall = { kind: 'model'; messages: ChatMessage[] } | { kind: 'too
 export interface BudgetStop {
   budget: 'tokens' | 'costUsd' | 'toolCalls' | 'wallClockSeconds';
   message: string;
+  /** The window (seconds) of the window budget crossed; absent for a per-run budget. */
+  window?: number;
 }
 
 const CHARS_PER_TOKEN = 4;
@@ -121,6 +139,40 @@ export function budgetStop(budget: RunBudget | undefined, use: BudgetUse, next: 
       };
     }
   }
+  return windowStop(budget, use, next);
+}
+
+/** The stop the next call would cause against a window budget: window total + this run + next. */
+function windowStop(budget: RunBudget, use: BudgetUse, next: NextCall): BudgetStop | undefined {
+  for (const w of budget.windows ?? []) {
+    const before = use.windowUsage?.[String(w.window)] ?? { tokens: 0, costUsd: 0, toolCalls: 0 };
+    const name = (what: string, limit: number | string) => `the agent's ${w.window}-second ${what} budget of ${limit}`;
+    const by = `${w.policy}; ${before.tokens} tokens, $${roundUsd(before.costUsd)} and ${before.toolCalls} tool calls used by earlier runs in this window`;
+    if (next.kind === 'tools' && w.toolCalls !== undefined) {
+      const used = before.toolCalls + use.toolCalls;
+      if (used + next.count > w.toolCalls) {
+        const left = Math.max(0, w.toolCalls - used);
+        return { budget: 'toolCalls', window: w.window, message: `The plan needs ${next.count} tool calls but ${left} remain of ${name('tool-call', w.toolCalls)} (${by}).` };
+      }
+    }
+    if (next.kind !== 'model') continue;
+    const tokens = estimateTokens(next.messages);
+    if (w.tokens !== undefined) {
+      const used = before.tokens + use.usage.inputTokens + use.usage.outputTokens;
+      if (used + tokens > w.tokens) {
+        const left = Math.max(0, w.tokens - used);
+        return { budget: 'tokens', window: w.window, message: `The next model call needs about ${tokens} tokens but ${left} remain of ${name('token', w.tokens)} (${by}).` };
+      }
+    }
+    if (w.costUsd !== undefined) {
+      const spent = roundUsd(before.costUsd + (use.costUsd ?? 0));
+      const needed = use.nextPrice ? roundUsd((tokens * use.nextPrice.inputPer1k) / 1_000) : 0;
+      if (spent + needed > w.costUsd) {
+        const left = Math.max(0, roundUsd(w.costUsd - spent));
+        return { budget: 'costUsd', window: w.window, message: `The next model call would cost about $${needed} but $${left} remain of ${name('cost', `$${w.costUsd}`)} (${by}).` };
+      }
+    }
+  }
   return undefined;
 }
 
@@ -132,8 +184,20 @@ export function budgetNote(budget: RunBudget, use: BudgetUse, nowMs: number): st
     left.costUsd !== undefined ? `about $${left.costUsd} of estimated cost` : '',
     left.toolCalls !== undefined ? `${left.toolCalls} tool calls` : '',
     left.wallClockSeconds !== undefined ? `${left.wallClockSeconds} seconds` : '',
+    ...(budget.windows ?? []).map((w) => windowLeft(w, use)),
   ].filter(Boolean);
   return `Budget left for this run: ${parts.join(', ')}. Finish early or choose a cheaper path if it runs short.`;
+}
+
+/** What is left of one window budget, as a phrase of the budget note. */
+function windowLeft(w: NonNullable<RunBudget['windows']>[number], use: BudgetUse): string {
+  const before = use.windowUsage?.[String(w.window)] ?? { tokens: 0, costUsd: 0, toolCalls: 0 };
+  const parts = [
+    w.tokens !== undefined ? `about ${Math.max(0, w.tokens - before.tokens - use.usage.inputTokens - use.usage.outputTokens)} tokens` : '',
+    w.costUsd !== undefined ? `about $${Math.max(0, roundUsd(w.costUsd - before.costUsd - (use.costUsd ?? 0)))}` : '',
+    w.toolCalls !== undefined ? `${Math.max(0, w.toolCalls - before.toolCalls - use.toolCalls)} tool calls` : '',
+  ].filter(Boolean);
+  return parts.length > 0 ? `${parts.join(', ')} of the agent's ${w.window}-second budget` : '';
 }
 
 /** `messages` with the budget note added to the system message (a copy; the run keeps its own). */

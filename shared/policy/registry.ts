@@ -10,7 +10,8 @@ import type { AgentDefinition } from '../agents/schema';
 import { ConfigError } from '../errors';
 import { describeError, validatorFor } from '../schema';
 import { redactionRules, redactValue, type RedactionRule } from './redact';
-import { policySchema, type Budgets, type PolicyDefinition, type PriceTable } from './schema';
+import type { RunBudget } from './budget';
+import { policySchema, type PolicyDefinition, type PriceTable } from './schema';
 
 /** A loaded policy with its redaction rules compiled. */
 export interface Policy extends PolicyDefinition {
@@ -102,15 +103,18 @@ export function policiesFor(registry: PolicyRegistry, agent: Pick<AgentDefinitio
 }
 
 /** The tightest of the budgets of `policies`, with the policy each limit came from. */
-export function budgetsOf(policies: readonly Policy[]): (Budgets & { policies: string[] }) | undefined {
-  const out: Budgets & { policies: string[] } = { policies: [] };
+export function budgetsOf(policies: readonly Policy[]): RunBudget | undefined {
+  const out: RunBudget = { policies: [] };
   for (const p of policies) {
-    if (!p.budgets) continue;
-    out.policies.push(`${p.id}@${p.version}`);
+    if (!p.budgets && !p.windowBudgets?.length) continue;
+    const name = `${p.id}@${p.version}`;
+    out.policies.push(name);
     for (const key of ['tokens', 'toolCalls', 'wallClockSeconds', 'costUsd'] as const) {
-      const v = p.budgets[key];
+      const v = p.budgets?.[key];
       if (v !== undefined) out[key] = Math.min(out[key] ?? v, v);
     }
+    // Every window budget is kept with its policy; checking each one enforces the tightest.
+    for (const w of p.windowBudgets ?? []) (out.windows ??= []).push({ ...w, policy: name });
   }
   return out.policies.length > 0 ? out : undefined;
 }

@@ -111,6 +111,23 @@ export const policySchema = {
       additionalProperties: false,
       minProperties: 1,
     },
+    // Budgets per (tenant, agent) over fixed windows of `window` seconds, shared by every run.
+    windowBudgets: {
+      type: 'array',
+      maxItems: 16,
+      items: {
+        type: 'object',
+        properties: {
+          window: { type: 'integer', minimum: 60, maximum: 2_592_000 },
+          tokens: { type: 'integer', minimum: 1 },
+          toolCalls: { type: 'integer', minimum: 0 },
+          costUsd: { type: 'number', exclusiveMinimum: 0 },
+        },
+        required: ['window'],
+        additionalProperties: false,
+        minProperties: 2,
+      },
+    },
     // Price per 1000 tokens by `provider/model` pattern (`*` matches any run of characters).
     prices: {
       type: 'object',
@@ -151,6 +168,18 @@ export interface Budgets {
   costUsd?: number;
 }
 
+/**
+ * A budget of one agent for one tenant over fixed windows of `window` seconds (bucket =
+ * floor(nowMs / (window * 1000))), shared by every run of that agent and tenant.
+ */
+export interface WindowBudget {
+  window: number;
+  tokens?: number;
+  toolCalls?: number;
+  /** Estimated cost in US dollars, from the price table (`prices`). */
+  costUsd?: number;
+}
+
 /** What a model costs, in US dollars per 1000 tokens. */
 export interface Price {
   inputPer1k: number;
@@ -174,6 +203,8 @@ export interface PolicyDefinition {
   /** Absent: every built-in redaction. `builtins: []` switches them off. */
   redact?: { builtins?: BuiltinRedaction[]; patterns?: { name: string; regex: string }[] };
   budgets?: Budgets;
+  /** Budgets per (tenant, agent) over time windows, next to the per-run `budgets`. */
+  windowBudgets?: WindowBudget[];
   /** Prices of models, for estimated cost (`budgets.costUsd` and the run's `usage.costUsd`). */
   prices?: PriceTable;
   /** Calls that wait for a person's approval before they are made. */

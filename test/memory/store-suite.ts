@@ -10,6 +10,7 @@ import { describeOutage } from './suite/outage';
 import { describeRoundTrips } from './suite/round-trips';
 import { describeRuns } from './suite/runs';
 import { describeStalledRuns } from './suite/stalled';
+import { describeUsage } from './suite/usage';
 
 /** Makes a fresh store that shares nothing with stores made before it. */
 export type StoreFactory = (options: { runRetentionSeconds: number }) => Promise<MemoryStore>;
@@ -56,6 +57,7 @@ export function describeMemoryStore(backend: string, options: StoreSuiteOptions)
     describeIsolation(scope);
     describeRoundTrips(scope);
     describeStalledRuns(scope);
+    describeUsage(scope);
     if (options.openOutage) describeOutage(options.openOutage);
   });
 }

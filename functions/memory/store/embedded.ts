@@ -3,7 +3,7 @@
  * laptop and for tests. It keeps nothing across restarts; the Redis and Upstash backends do.
  */
 import { ConflictError } from '../../../shared/errors';
-import { keyPart } from './keys';
+import { keyPart, usageNumber } from './keys';
 import type {
   Fact,
   FactScope,
@@ -15,6 +15,8 @@ import type {
   RunSummary,
   StalledRun,
   StoredRun,
+  UsageTotals,
+  UsageWindow,
 } from './types';
 
 interface RunSlot {
@@ -30,6 +32,7 @@ export class EmbeddedStore implements MemoryStore {
   private readonly runs = new Map<string, RunSlot>();
   private readonly history = new Map<string, HistoryMessage[]>();
   private readonly facts = new Map<string, Map<string, Fact>>();
+  private readonly usage = new Map<string, { totals: UsageTotals; expiresAtMs: number }>();
 
   constructor(private readonly retention: RetentionOptions, private readonly now: () => number = Date.now) {}
 
@@ -130,6 +133,26 @@ export class EmbeddedStore implements MemoryStore {
     return structuredClone([...facts.values()]);
   }
 
+  async addUsage(tenant: string, agentId: string, at: UsageWindow, usage: UsageTotals): Promise<UsageTotals> {
+    const key = usageKey(tenant, agentId, at);
+    const totals = await this.readUsage(tenant, agentId, at);
+    const next = {
+      tokens: totals.tokens + usage.tokens,
+      costUsd: Math.round((totals.costUsd + usage.costUsd) * 1e6) / 1e6,
+      toolCalls: totals.toolCalls + usage.toolCalls,
+    };
+    this.usage.set(key, { totals: next, expiresAtMs: (at.bucket + 2) * at.window * 1_000 });
+    return { ...next };
+  }
+
+  async readUsage(tenant: string, agentId: string, at: UsageWindow): Promise<UsageTotals> {
+    const key = usageKey(tenant, agentId, at);
+    const slot = this.usage.get(key);
+    if (slot && slot.expiresAtMs <= this.now()) this.usage.delete(key);
+    const live = this.usage.get(key);
+    return live ? { ...live.totals } : { tokens: 0, costUsd: 0, toolCalls: 0 };
+  }
+
   async close(): Promise<void> {}
 
   /** Returns the run's slot unless retention has expired it (then it is dropped). */
@@ -157,6 +180,11 @@ function historyKey(tenant: string, agentId: string, sessionId: string): string 
 function factKey(tenant: string, scope: FactScope): string {
   const session = scope.sessionId === undefined ? '*' : keyPart(scope.sessionId, 'sessionId');
   return [keyPart(tenant, 'tenant'), keyPart(scope.agentId, 'agentId'), session].join('\u0000');
+}
+
+function usageKey(tenant: string, agentId: string, at: UsageWindow): string {
+  const parts = [keyPart(tenant, 'tenant'), keyPart(agentId, 'agentId'), usageNumber(at.window, 'window'), usageNumber(at.bucket, 'bucket')];
+  return parts.join('\u0000');
 }
 
 /** The listing view of a run state. */

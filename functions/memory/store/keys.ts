@@ -17,6 +17,7 @@
  *   p:{t}:hist-tags:<agentId>:<sessionId> list of dedupe tags, in lockstep with `hist`
  *   p:{t}:facts:<agentId>[:s:<sessionId>] hash of fact id → fact JSON
  *   p:{t}:fact-exp:<agentId>[:s:<sessionId>] sorted set of fact ids by expiry (ms)
+ *   p:{t}:usage:<agentId>:<window>:<bucket> hash: tokens, costUsd, toolCalls of one window bucket
  *
  * The tenant is a Redis Cluster hash tag (`{t}`): one commit touches the run, its log and the
  * tenant's listing index, and a script may only touch keys of one slot. Upstash treats braces
@@ -24,7 +25,7 @@
  * share a slot; a tenant too large for one shard would need a per-run tag and a listing index
  * kept outside the commit script.
  */
-import { ConfigError } from '../../../shared/errors';
+import { BadRequestError, ConfigError } from '../../../shared/errors';
 import { requireId } from '../../../shared/ids';
 import type { FactScope } from './types';
 
@@ -34,6 +35,12 @@ const PREFIX_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 /** Returns `value` if it may appear in a key, else throws a BadRequestError naming `field`. */
 export function keyPart(value: unknown, field: string): string {
   return requireId(value, field);
+}
+
+/** Returns `n` as key text if it is a non-negative safe integer, else throws a BadRequestError. */
+export function usageNumber(n: number, field: string): string {
+  if (!Number.isSafeInteger(n) || n < 0) throw new BadRequestError(`${field} must be a non-negative integer.`, field);
+  return String(n);
 }
 
 /** Throws a ConfigError unless `prefix` is a safe key prefix. */
@@ -105,6 +112,11 @@ export class KeyBuilder {
     const session =
       scope.sessionId === undefined ? '' : `:s:${keyPart(scope.sessionId, 'sessionId')}`;
     return { facts: `${t}:facts:${agent}${session}`, expiries: `${t}:fact-exp:${agent}${session}` };
+  }
+
+  /** An agent's usage counter for one bucket of a window (both non-negative integers). */
+  usage(tenant: string, agentId: string, window: number, bucket: number): string {
+    return `${this.tenant(tenant)}:usage:${keyPart(agentId, 'agentId')}:${usageNumber(window, 'window')}:${usageNumber(bucket, 'bucket')}`;
   }
 
   /** The pattern matching every key under this prefix (for test clean-up and operators). */

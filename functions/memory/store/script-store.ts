@@ -22,6 +22,8 @@ import type {
   RunSummary,
   StalledRun,
   StoredRun,
+  UsageTotals,
+  UsageWindow,
 } from './types';
 
 const TERMINAL = new Set(['completed', 'failed']);
@@ -208,6 +210,18 @@ export class ScriptStore implements MemoryStore {
     return asArray(reply).map((raw) => parseJson(raw) as unknown as Fact);
   }
 
+  async addUsage(tenant: string, agentId: string, at: UsageWindow, usage: UsageTotals): Promise<UsageTotals> {
+    const key = this.keys.usage(tenant, agentId, at.window, at.bucket);
+    const ttlMs = Math.max(1, usageExpiresAtMs(at) - this.now());
+    const args = [String(usage.tokens), String(usage.costUsd), String(usage.toolCalls), String(ttlMs)];
+    return usageTotals(await this.transport.run(scripts.ADD_USAGE, [key], args));
+  }
+
+  async readUsage(tenant: string, agentId: string, at: UsageWindow): Promise<UsageTotals> {
+    const key = this.keys.usage(tenant, agentId, at.window, at.bucket);
+    return usageTotals(await this.transport.run(scripts.READ_USAGE, [key], []));
+  }
+
   async close(): Promise<void> {
     await this.transport.close();
   }
@@ -224,6 +238,18 @@ function historyTag(message: HistoryMessage): string {
   if (message.runId === undefined) return '-';
   const tag = JSON.stringify([message.runId, message.role]);
   return createHash('sha256').update(tag).digest('hex').slice(0, 32);
+}
+
+/** When a usage counter may go: one window after its bucket ends. */
+export function usageExpiresAtMs(at: UsageWindow): number {
+  return (at.bucket + 2) * at.window * 1_000;
+}
+
+/** A usage reply (tokens, cost, tool calls; nil for a missing field) as totals. */
+function usageTotals(reply: unknown): UsageTotals {
+  const [tokens, costUsd, toolCalls] = asArray(reply).map((v) => (typeof v === 'string' ? Number(v) : 0));
+  // Cost is kept to a millionth of a dollar, like the run's own estimate.
+  return { tokens, costUsd: Math.round(costUsd * 1e6) / 1e6, toolCalls };
 }
 
 function asArray(reply: unknown): unknown[] {

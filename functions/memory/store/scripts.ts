@@ -214,6 +214,30 @@ export const LIST_STALLED: MemoryScript = {
   lua: `return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1], 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[2]))`,
 };
 
+/**
+ * Adds to an agent's usage counter for one window bucket. KEYS: usage. ARGV: tokens, cost (US
+ * dollars), tool calls, time to live (ms). Returns the new totals as strings (tokens, cost, tool
+ * calls). HINCRBYFLOAT keeps the three fields in one hash, so a read sees all or none of an add.
+ */
+export const ADD_USAGE: MemoryScript = {
+  name: 'ddoAddUsage',
+  numberOfKeys: 1,
+  lua: `
+redis.call('HINCRBYFLOAT', KEYS[1], 'tokens', ARGV[1])
+redis.call('HINCRBYFLOAT', KEYS[1], 'costUsd', ARGV[2])
+redis.call('HINCRBYFLOAT', KEYS[1], 'toolCalls', ARGV[3])
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[4]))
+return redis.call('HMGET', KEYS[1], 'tokens', 'costUsd', 'toolCalls')
+`,
+};
+
+/** KEYS: usage. Returns the totals of one window bucket (false for a field never added to). */
+export const READ_USAGE: MemoryScript = {
+  name: 'ddoReadUsage',
+  numberOfKeys: 1,
+  lua: `return redis.call('HMGET', KEYS[1], 'tokens', 'costUsd', 'toolCalls')`,
+};
+
 /** Every script, for backends that register them up front. */
 export const ALL_SCRIPTS: readonly MemoryScript[] = [
   COMMIT_RUN,
@@ -227,4 +251,6 @@ export const ALL_SCRIPTS: readonly MemoryScript[] = [
   REGISTER_TENANT,
   LIST_TENANTS,
   LIST_STALLED,
+  ADD_USAGE,
+  READ_USAGE,
 ];

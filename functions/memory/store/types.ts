@@ -62,6 +62,19 @@ export interface FactScope {
   sessionId?: string;
 }
 
+/** Usage counted in one window bucket of one agent (or added to it by a finished run). */
+export interface UsageTotals {
+  tokens: number;
+  costUsd: number;
+  toolCalls: number;
+}
+
+/** Which counter: an agent's bucket `bucket` (= floor(nowMs / (window * 1000))) of `window` seconds. */
+export interface UsageWindow {
+  window: number;
+  bucket: number;
+}
+
 export interface MemoryStore {
   readonly backend: string;
   /** Resolves when the store answers; rejects with a TransientError naming it otherwise. */
@@ -89,6 +102,13 @@ export interface MemoryStore {
   readHistory(tenant: string, agentId: string, sessionId: string, limit: number): Promise<HistoryMessage[]>;
   putFact(tenant: string, scope: FactScope, fact: Fact): Promise<void>;
   readFacts(tenant: string, scope: FactScope): Promise<Fact[]>;
+  /**
+   * Adds `usage` to the agent's counter for one window bucket, atomically, and returns the new
+   * totals. The counter expires one window after its bucket ends.
+   */
+  addUsage(tenant: string, agentId: string, at: UsageWindow, usage: UsageTotals): Promise<UsageTotals>;
+  /** The agent's totals for one window bucket (zeros when nothing was added). */
+  readUsage(tenant: string, agentId: string, at: UsageWindow): Promise<UsageTotals>;
   close(): Promise<void>;
 }
 
