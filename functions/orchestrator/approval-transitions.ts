@@ -9,6 +9,7 @@
  * `now + remainder`. The paused time is also left out of the policies' wall-clock budget.
  */
 import type { ApprovalDecided, StepCompleted } from '../../shared/events/catalogue';
+import { approvalAudit } from './audit';
 import type { PendingApproval, RunState } from './run-state';
 import { begin, entry, expectPhase, isDone, logDecisions, startReadySteps, stepRequest, toReflect, type Outcome } from './transitions';
 
@@ -64,6 +65,8 @@ export function onApprovalDecided(prev: RunState, data: ApprovalDecided, now: nu
   const log: Record<string, unknown>[] = [];
   const step = state.steps[data.stepId];
   const isApproved = data.decision === 'approve';
+  const held = prev.pendingApprovals.find((p) => p.stepId === data.stepId) as PendingApproval;
+  const audit = approvalAudit(state, step, held, data.decision, data.comment);
   state.pendingApprovals = (state.pendingApprovals ?? []).filter((p) => p.stepId !== data.stepId);
   const record = { iteration: state.iteration, decision: data.decision, decidedAt: iso(now), ...(data.comment ? { comment: data.comment } : {}) };
   state.approvals = { ...state.approvals, [step.id]: record };
@@ -76,7 +79,7 @@ export function onApprovalDecided(prev: RunState, data: ApprovalDecided, now: nu
     step.approved = true;
     step.startedAt = iso(now);
     log.push(entry(now, { type: 'step', stepId: step.id, tool: step.tool, status: 'running' }));
-    state.outbox = [stepRequest(state, step)];
+    state.outbox = [stepRequest(state, step), audit];
     return { state, log };
   }
   step.status = 'failed';
@@ -87,8 +90,9 @@ export function onApprovalDecided(prev: RunState, data: ApprovalDecided, now: nu
   startReadySteps(state, log, now);
   const isWaiting = state.stepOrder.some((id) => !isDone(state.steps[id]));
   // REFLECT needs a running run; with other approvals still pending it waits for those.
-  if (isWaiting || state.status !== 'running') return { state, log };
-  return toReflect(state, log, now);
+  const result = isWaiting || state.status !== 'running' ? { state, log } : toReflect(state, log, now);
+  result.state.outbox = [...result.state.outbox, audit];
+  return result;
 }
 
 /** Ends the pause: the run's own wall-clock limit goes on from where it stopped. */

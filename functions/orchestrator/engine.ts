@@ -12,7 +12,7 @@ import type { Logger } from '../../shared/log';
 import type { MemoryClient } from './memory-client';
 import { isSettled, isTerminal, type RunState } from './run-state';
 import { record } from '../../shared/telemetry/metrics';
-import { endedPhases, recordRunSpans, traceForNewRun, withPhaseContext } from './run-trace';
+import { endedPhases, recordAuditSpans, recordRunSpans, traceForNewRun, withPhaseContext } from './run-trace';
 import { pendingRequests } from './sweeper';
 import { onDeadline, type Outcome, type Transition } from './transitions';
 import { addWindowUsage } from './window-usage';
@@ -224,7 +224,10 @@ export class RunEngine {
     // A finished run adds its use to its agent's window counters (window budgets) once per
     // commit of the terminal state; see window-usage.ts for the one way it could count twice.
     if (isTerminal(state.status)) await addWindowUsage(this.memory, state);
-    if (state.outbox.length > 0) await this.emitter.emit(withPhaseContext(state, state.outbox));
+    if (state.outbox.length > 0) {
+      await this.emitter.emit(withPhaseContext(state, state.outbox));
+      recordAuditSpans(state, state.outbox);
+    }
     this.changes.emit(`${state.tenant}/${state.runId}`);
   }
 

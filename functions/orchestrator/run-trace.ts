@@ -5,7 +5,8 @@
  * ends. One run is therefore one trace, with phases under the run and everything a phase caused
  * (planner, executor, model and tool calls) under its phase.
  */
-import { EventTypes } from '../../shared/events/catalogue';
+import { trace } from '@opentelemetry/api';
+import { EventTypes, type PolicyDecisionData } from '../../shared/events/catalogue';
 import type { OutgoingEvent } from '../../shared/events/emit';
 import { ATTR } from '../../shared/telemetry/attributes';
 import { derivedSpanId } from '../../shared/telemetry/ids';
@@ -105,4 +106,36 @@ function recordRunMetrics(state: RunState, ended: PhaseSpan[]): void {
     m.runsFinished.add(1, attrs);
     m.runDuration.record((Date.parse(state.completedAt ?? state.updatedAt) - Date.parse(state.createdAt)) / 1_000, attrs);
   });
+}
+
+/** A short span per decision the orchestrator publishes for audit (approvals, budget stops). */
+export function recordAuditSpans(state: RunState, events: OutgoingEvent[]): void {
+  const t = state.trace;
+  if (!t) return;
+  try {
+    for (const e of events) {
+      if (e.type !== EventTypes.policyDecided) continue;
+      const d = (e.data as { decision: PolicyDecisionData }).decision;
+      trace
+        .getTracer('ddo')
+        .startSpan(
+          `policy ${d.outcome}`,
+          {
+            attributes: {
+              [ATTR.runId]: state.runId,
+              'ddo.policy.id': d.policyId,
+              'ddo.policy.version': d.policyVersion,
+              'ddo.policy.stage': d.stage,
+              'ddo.policy.outcome': d.outcome,
+              'ddo.policy.rule': d.rule ?? '',
+              'ddo.policy.input_sha256': d.inputSha256,
+            },
+          },
+          contextWithParent(t.traceId, runSpanId(state.runId)),
+        )
+        .end();
+    }
+  } catch {
+    // Telemetry never breaks the run.
+  }
 }

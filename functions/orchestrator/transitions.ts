@@ -20,6 +20,7 @@ import { addUsage, callUsageOf, type ChatMessage, type ModelCallUsage, type Tool
 import type { Fact, HistoryMessage } from '../memory/store/types';
 import { budgetNote, budgetStop, estimateCostUsd, priciest, withBudgetNote, type BudgetUse, type NextCall, type RunBudget, type UsageTotals } from '../../shared/policy/budget';
 import type { PriceTable } from '../../shared/policy/schema';
+import { budgetAudit } from './audit';
 import type { Effects, RunLimits, RunState, StepState } from './run-state';
 
 export interface Transition {
@@ -433,7 +434,9 @@ function stopForBudget(state: RunState, log: Record<string, unknown>[], next: Ne
   if (!stop) return undefined;
   const window = stop.window === undefined ? {} : { window: stop.window };
   log.push(entry(now, { type: 'policy', outcome: 'budget_stop', budget: stop.budget, ...window, policies: state.budget?.policies }));
-  return fail(state, log, { reason: 'budget_exceeded', message: stop.message }, now);
+  const ended = fail(state, log, { reason: 'budget_exceeded', message: stop.message }, now);
+  ended.state.outbox = [...ended.state.outbox, budgetAudit(ended.state, stop.budget, stop.window, stop.message)];
+  return ended;
 }
 
 function budgetUse(state: RunState): BudgetUse {

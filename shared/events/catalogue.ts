@@ -267,7 +267,8 @@ export interface PolicyDecisionData {
   policyId: string;
   policyVersion: string;
   stage: 'before' | 'after';
-  outcome: 'allow' | 'deny' | 'redact' | 'hold';
+  /** Executor decisions, or the orchestrator's: a person's approve/reject, a budget stop. */
+  outcome: 'allow' | 'deny' | 'redact' | 'hold' | 'approve' | 'reject' | 'budget_stop';
   /** The rule that denied or held, for example `tools.deny` or `arguments.http_get.url.hosts`. */
   rule?: string;
   reason?: string;

@@ -101,7 +101,7 @@ const policyDecision = {
     policyId: id,
     policyVersion: text(64),
     stage: { enum: ['before', 'after'] },
-    outcome: { enum: ['allow', 'deny', 'redact', 'hold'] },
+    outcome: { enum: ['allow', 'deny', 'redact', 'hold', 'approve', 'reject', 'budget_stop'] },
     rule: text(512),
     reason: text(2_000),
     redactions: { type: 'object', additionalProperties: { type: 'integer', minimum: 0 } },

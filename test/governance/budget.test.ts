@@ -23,7 +23,7 @@ describe('run budgets', () => {
 
     expect(t.state).toMatchObject({ status: 'failed', error: { reason: 'budget_exceeded' } });
     expect(t.state.error?.message).toMatch(/about \d+ tokens but 5 of 5 remain \(the budget of default@1\)/);
-    expect(t.state.outbox.map((e) => e.type)).toEqual(['dev.ddo.run.failed']);
+    expect(t.state.outbox.map((e) => e.type)).toEqual(['dev.ddo.run.failed', 'dev.ddo.policy.decided']);
     expect(t.log).toContainEqual(expect.objectContaining({ type: 'policy', outcome: 'budget_stop', budget: 'tokens' }));
   });
 
@@ -35,7 +35,7 @@ describe('run budgets', () => {
 
     expect(planned.state.status).toBe('running');
     expect(done.state).toMatchObject({ status: 'failed', phase: 'done', error: { reason: 'budget_exceeded' } });
-    expect(done.state.outbox.map((e) => e.type)).toEqual(['dev.ddo.run.failed']);
+    expect(done.state.outbox.map((e) => e.type)).toEqual(['dev.ddo.run.failed', 'dev.ddo.policy.decided']);
   });
 
   it('refuses a plan with more tool calls than remain', () => {

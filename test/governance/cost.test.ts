@@ -122,7 +122,7 @@ describe('cost budgets in a run', () => {
     expect(estimateTokens(done.state.messages) * 0.002).toBeGreaterThan(0.01);
     expect(done.state).toMatchObject({ status: 'failed', phase: 'done', error: { reason: 'budget_exceeded' } });
     expect(done.state.error?.message).toMatch(/cost budget remain \(the budget of default@1\)/);
-    expect(done.state.outbox.map((e) => e.type)).toEqual(['dev.ddo.run.failed']);
+    expect(done.state.outbox.map((e) => e.type)).toEqual(['dev.ddo.run.failed', 'dev.ddo.policy.decided']);
     expect(done.log).toContainEqual(expect.objectContaining({ type: 'policy', outcome: 'budget_stop', budget: 'costUsd' }));
   });
 

@@ -110,7 +110,7 @@ describe('a window budget across runs', () => {
 
     expect(second).toMatchObject({ status: 'failed', error: { reason: 'budget_exceeded' } });
     expect(second.error?.message).toContain("remain of the agent's 3600-second token budget of 2000");
-    expect(second.outbox.map((e) => e.type)).toEqual(['dev.ddo.run.failed']);
+    expect(second.outbox.map((e) => e.type)).toEqual(['dev.ddo.run.failed', 'dev.ddo.policy.decided']);
     // Another agent, or the next window, starts afresh.
     expect(await readWindowUsage(memory, budget, 'acme', 'other', now)).toEqual({ '3600': { tokens: 0, costUsd: 0, toolCalls: 0 } });
     expect(await readWindowUsage(memory, budget, 'acme', 'demo', now + 3_600_000)).toEqual({ '3600': { tokens: 0, costUsd: 0, toolCalls: 0 } });

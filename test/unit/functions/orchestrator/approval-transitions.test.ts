@@ -90,6 +90,7 @@ describe('onApprovalDecided', () => {
     expect(t.state.steps.s1).toMatchObject({ status: 'running', approved: true });
     expect(t.state.outbox).toEqual([
       expect.objectContaining({ id: 'acme.run_1.step-approved.1.s1', data: expect.objectContaining({ approved: true }) }),
+      expect.objectContaining({ type: 'dev.ddo.policy.decided', id: 'acme.run_1.policy.1.approve.s1' }),
     ]);
     expect(pendingRequests(t.state).map((e) => e.id)).toEqual(['acme.run_1.step-approved.1.s1']);
     expect(t.log).toContainEqual(expect.objectContaining({ type: 'approval', stepId: 's1', state: 'approved' }));
