@@ -2,8 +2,6 @@
 import { EventTypes, runEventId, type ApprovalDecided, type RunRequested } from '../../shared/events/catalogue';
 import { toBinaryMessage, type OutgoingEvent } from '../../shared/events/emit';
 import { requestJson } from '../../shared/http/client';
-import { send } from '../../shared/http/transport';
-import { DdoError, TransientError } from '../../shared/errors';
 import type { ApprovalReply } from '../orchestrator/approvals';
 import type { RunView } from '../orchestrator/run-state';
 
@@ -31,12 +29,12 @@ export function orchestratorClient(baseUrl: string): OrchestratorClient {
   return {
     async startRun(request) {
       // The run id doubles as the event id: a retried start is the same event, so it is idempotent.
-      return sendEvent<RunView>(baseUrl, { type: EventTypes.runRequested, id: request.runId, data: request }, 'The orchestrator refused the run.');
+      return sendEvent<RunView>(baseUrl, { type: EventTypes.runRequested, id: request.runId, data: request });
     },
     async decideApproval(decision) {
       // The id names run, iteration, step and decision: a repeated decision is a duplicate event.
       const id = runEventId(decision, 'approval', decision.iteration ?? 0, decision.stepId, decision.decision);
-      return sendEvent<ApprovalReply>(baseUrl, { type: EventTypes.approvalDecided, id, data: decision }, 'The orchestrator refused the decision.');
+      return sendEvent<ApprovalReply>(baseUrl, { type: EventTypes.approvalDecided, id, data: decision });
     },
     async getRun(tenant, runId, waitMs) {
       return (await requestJson<RunView>('GET', `${runUrl(tenant, runId)}?waitMs=${waitMs}`, undefined, { timeoutMs: waitMs + 10_000 })).body;
@@ -56,24 +54,7 @@ export function orchestratorClient(baseUrl: string): OrchestratorClient {
 }
 
 /** Posts one CloudEvent (binary mode) to the orchestrator and returns its JSON reply. */
-async function sendEvent<T>(baseUrl: string, event: OutgoingEvent, refused: string): Promise<T> {
+async function sendEvent<T>(baseUrl: string, event: OutgoingEvent): Promise<T> {
   const { headers, body } = toBinaryMessage('api-gateway', event);
-  let res;
-  try {
-    res = await send('POST', `${baseUrl}/`, { headers, body, timeoutMs: 15_000 });
-  } catch (err) {
-    throw new TransientError(`The orchestrator is unreachable: ${(err as Error).message}`, err);
-  }
-  const payload = parseJson(res.body.toString('utf8')) as T & { detail?: string; reason?: string };
-  if (res.status >= 200 && res.status < 300) return payload;
-  if (res.status >= 500) throw new TransientError(payload.detail ?? `The orchestrator answered HTTP ${res.status}.`);
-  throw new DdoError(payload.detail ?? refused, { status: res.status, reason: payload.reason });
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return {};
-  }
+  return (await requestJson<T>('POST', `${baseUrl}/`, undefined, { headers, rawBody: body, timeoutMs: 15_000 })).body;
 }

@@ -18,6 +18,7 @@ import {
   type StepCompleted,
   type StepRequested,
   runEventId,
+  runRefOf,
 } from '../../shared/events/catalogue';
 import type { Emitter, OutgoingEvent } from '../../shared/events/emit';
 import type { Logger } from '../../shared/log';
@@ -63,7 +64,7 @@ export function executorHandlers(deps: ExecutorDeps): EventHandlers {
     return agent;
   };
   const governor = (data: RunRef, call: ConstructorParameters<typeof CallGovernor>[2]) =>
-    new CallGovernor(deps.policies ? policiesFor(deps.policies, agentFor(data.agentId), data.tenant) : [], ref(data), call, deps.log);
+    new CallGovernor(deps.policies ? policiesFor(deps.policies, agentFor(data.agentId), data.tenant) : [], runRefOf(data), call, deps.log);
   // The audit events go out with the reply, so a re-sent reply re-sends them (as duplicates).
   const withAudit = (gov: CallGovernor, out: StepCompleted | ModelCompleted, reply: OutgoingEvent) => {
     if (!gov.isGoverned) return reply;
@@ -88,7 +89,7 @@ export function executorHandlers(deps: ExecutorDeps): EventHandlers {
           const { chain, messages } = gov.isGoverned ? gov.beforeModel(fullChain, data.messages) : { chain: fullChain, messages: data.messages };
           // The reply echoes the request's messages; echo them as the model saw them.
           out.messages = messages;
-          const call = { kind: 'model' as const, ...ref(data), purpose: data.purpose, provider: chain[0].provider, model: chain[0].name };
+          const call = { kind: 'model' as const, ...runRefOf(data), purpose: data.purpose, provider: chain[0].provider, model: chain[0].name };
           const reply = await withHooks(
             deps.hooks ?? [],
             deps.log,
@@ -139,7 +140,7 @@ export function executorHandlers(deps: ExecutorDeps): EventHandlers {
             throw new BadRequestError(`Agent ${agent.id} may not use the tool ${data.step.tool}.`, 'step/tool');
           }
           const args = gov.isGoverned ? gov.beforeTool(data.step.tool, data.step.args, data.approved === true) : data.step.args;
-          const call = { kind: 'tool' as const, ...ref(data), stepId: data.step.id, tool: data.step.tool };
+          const call = { kind: 'tool' as const, ...runRefOf(data), stepId: data.step.id, tool: data.step.tool };
           const result = await withHooks(
             deps.hooks ?? [],
             deps.log,
@@ -172,10 +173,6 @@ export function executorHandlers(deps: ExecutorDeps): EventHandlers {
   };
 }
 
-function ref(data: { tenant: string; runId: string; agentId: string; iteration: number }) {
-  return { tenant: data.tenant, runId: data.runId, agentId: data.agentId, iteration: data.iteration };
-}
-
 /**
  * Sends streamed answer pieces as `dev.ddo.model.delta` events, in order, one at a time; the
  * reply waits for them (`sent`), so the broker has every piece before the answer itself. A piece
@@ -186,7 +183,7 @@ function deltaSender(deps: ExecutorDeps, data: ModelRequested) {
   let index = 0;
   return {
     send: (text: string) => {
-      const delta: ModelDelta = { ...ref(data), purpose: data.purpose, index: index++, text };
+      const delta: ModelDelta = { ...runRefOf(data), purpose: data.purpose, index: index++, text };
       const event = { type: EventTypes.modelDelta, id: runEventId(data, 'delta', data.purpose, data.attempt, delta.index), data: delta };
       chain = chain.then(() => deps.emitter.emit(event)).catch((err: unknown) => {
         deps.log.warn({ runId: data.runId, err: { message: (err as Error).message } }, 'a streamed piece was not sent');

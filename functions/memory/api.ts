@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { BadRequestError, NotFoundError } from '../../shared/errors';
 import { requireId } from '../../shared/ids';
+import { intQuery } from '../../shared/http/query';
 import { Router } from '../../shared/http/router';
 import { assertValid } from '../../shared/schema';
 import type { FactScope, HistoryMessage, MemoryStore, RunDocument, UsageTotals, UsageWindow } from './store/types';
@@ -84,14 +85,6 @@ function usageWindow(p: Record<string, string>): UsageWindow {
   if (!Number.isSafeInteger(window) || window < 1) throw new BadRequestError('window must be a positive integer of seconds.', 'window');
   if (!Number.isSafeInteger(bucket) || bucket < 0) throw new BadRequestError('bucket must be a non-negative integer.', 'bucket');
   return { window, bucket };
-}
-
-function intQuery(req: Request, name: string, fallback: number, max: number): number {
-  const raw = req.query[name];
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > max) throw new BadRequestError(`${name} must be an integer in 0..${max}.`, name);
-  return n;
 }
 
 /** Builds the router over a store. */

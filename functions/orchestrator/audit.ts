@@ -4,7 +4,7 @@
  * executor's, and recorded as spans when sent (engine.ts), besides their entry in the run log.
  */
 import { createHash } from 'node:crypto';
-import { EventTypes, runEventId, type PolicyDecisionData } from '../../shared/events/catalogue';
+import { EventTypes, runEventId, runRefOf, type PolicyDecisionData } from '../../shared/events/catalogue';
 import type { OutgoingEvent } from '../../shared/events/emit';
 import type { RunState } from './run-state';
 
@@ -50,6 +50,6 @@ export function budgetAudit(state: RunState, budget: string, window: number | un
 }
 
 function event(state: RunState, call: Record<string, unknown>, decision: PolicyDecisionData, suffix: string): OutgoingEvent {
-  const ref = { tenant: state.tenant, runId: state.runId, agentId: state.agentId, iteration: state.iteration };
-  return { type: EventTypes.policyDecided, id: runEventId(state, 'policy', state.iteration, suffix), data: { ...ref, call, decision } };
+  const data = { ...runRefOf(state), call, decision };
+  return { type: EventTypes.policyDecided, id: runEventId(state, 'policy', state.iteration, suffix), data };
 }

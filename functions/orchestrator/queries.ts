@@ -2,23 +2,15 @@
  * Read paths the api-gateway calls: a run's view (optionally waiting for it to finish), its
  * event log (optionally long-polling for new entries) and a tenant's recent runs.
  */
-import type { Request } from 'express';
-import { BadRequestError, NotFoundError } from '../../shared/errors';
+import { NotFoundError } from '../../shared/errors';
 import { requireId } from '../../shared/ids';
+import { intQuery } from '../../shared/http/query';
 import { Router } from '../../shared/http/router';
 import type { RunEngine } from './engine';
 import type { MemoryClient } from './memory-client';
 import { isTerminal, toView } from './run-state';
 
 const MAX_WAIT_MS = 60_000;
-
-function intQuery(req: Request, name: string, fallback: number, max: number): number {
-  const raw = req.query[name];
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > max) throw new BadRequestError(`${name} must be an integer in 0..${max}.`, name);
-  return n;
-}
 
 /** Builds the query router. */
 export function queryRouter(memory: MemoryClient, engine: RunEngine): Router {

@@ -13,6 +13,7 @@ import {
   type StepCompleted,
   runEventId,
   type ModelDelta,
+  runRefOf,
 } from '../../shared/events/catalogue';
 import type { OutgoingEvent } from '../../shared/events/emit';
 import { systemPrompt } from '../../shared/model/prompt';
@@ -235,7 +236,7 @@ function toPlan(
       type: EventTypes.planRequested,
       id: runEventId(state, 'plan', state.iteration),
       data: {
-        ...ref(state),
+        ...runRefOf(state),
         messages: outgoingMessages(state, now),
         stepsLeft: state.limits.maxSteps - state.stepsUsed,
         ...(proposal ? { proposal } : {}),
@@ -267,7 +268,7 @@ export function toReflect(state: RunState, log: Record<string, unknown>[], now: 
       id: runEventId(state, 'reflect', state.iteration),
       extensions: { [PURPOSE_ATTRIBUTE]: 'reflect' },
       data: {
-        ...ref(state),
+        ...runRefOf(state),
         purpose: 'reflect',
         attempt: 1,
         messages: outgoingMessages(state, now),
@@ -331,7 +332,7 @@ export function stepRequest(state: RunState, step: StepState): OutgoingEvent {
     type: EventTypes.stepRequested,
     id: runEventId(state, step.approved ? 'step-approved' : 'step', state.iteration, id),
     data: {
-      ...ref(state),
+      ...runRefOf(state),
       step: { id, tool, args, dependsOn, ...(toolCallId ? { toolCallId } : {}) },
       timeoutMs: state.limits.stepTimeoutMs,
       ...(step.approved ? { approved: true } : {}),
@@ -422,10 +423,6 @@ export function expectPhase(state: RunState, phase: RunState['phase'], iteration
 /** Whether a step has an outcome. */
 export function isDone(step: StepState): boolean {
   return step.status === 'succeeded' || step.status === 'failed';
-}
-
-function ref(state: RunState) {
-  return { tenant: state.tenant, runId: state.runId, agentId: state.agentId, iteration: state.iteration };
 }
 
 /** Ends the run before `next` when it would cross one of the run's budgets. */

@@ -14,6 +14,7 @@ import {
   type PlanCreated,
   type PlanRequested,
   runEventId,
+  runRefOf,
 } from '../../shared/events/catalogue';
 import type { Emitter, OutgoingEvent } from '../../shared/events/emit';
 import { callUsageOf, type ChatMessage } from '../../shared/model/types';
@@ -34,7 +35,7 @@ export function plannerHandlers(agents: AgentRegistry, emitter: Emitter): EventH
     [EventTypes.planRequested]: async (event: CloudEventV1<PlanRequested>) => {
       const data = event.data as PlanRequested;
       const agent = agentFor(data.agentId);
-      const ref = { tenant: data.tenant, runId: data.runId, agentId: data.agentId, iteration: data.iteration };
+      const ref = runRefOf(data);
       if (data.proposal?.length) {
         // REFLECT already asked for these tool calls; validate them instead of asking again.
         const { plan, problems } = buildPlan(agent, data.proposal);
@@ -51,7 +52,7 @@ export function plannerHandlers(agents: AgentRegistry, emitter: Emitter): EventH
       const data = event.data as ModelCompleted;
       if (data.purpose !== 'plan') throw new BadRequestError('The planner only takes model replies for planning.', 'data/purpose');
       const agent = agentFor(data.agentId);
-      const ref = { tenant: data.tenant, runId: data.runId, agentId: data.agentId, iteration: data.iteration };
+      const ref = runRefOf(data);
       if (data.error || !data.reply) {
         await emitter.emit(planCreated({ ...ref, error: data.error ?? { reason: 'model_error', message: 'The model returned nothing.' } }));
         return;

@@ -147,6 +147,11 @@ export interface RunRef {
   iteration: number;
 }
 
+/** The run reference of anything that carries one (a run state, an event's data). */
+export function runRefOf(x: RunRef): RunRef {
+  return { tenant: x.tenant, runId: x.runId, agentId: x.agentId, iteration: x.iteration };
+}
+
 export interface Failure {
   reason: string;
   message: string;

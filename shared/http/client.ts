@@ -14,12 +14,15 @@ export interface JsonResponse<T> {
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
-/** Sends a JSON request and returns the parsed body; non-2xx statuses become DdoErrors. */
+/**
+ * Sends a JSON request (`body`, or `opts.rawBody` already encoded) and returns the parsed reply;
+ * non-2xx statuses become DdoErrors.
+ */
 export async function requestJson<T>(
   method: string,
   url: string,
   body?: unknown,
-  opts: { timeoutMs?: number; headers?: Record<string, string> } = {},
+  opts: { timeoutMs?: number; headers?: Record<string, string>; rawBody?: string } = {},
 ): Promise<JsonResponse<T>> {
   let res: TransportResponse;
   try {
@@ -30,7 +33,8 @@ export async function requestJson<T>(
         ...traceHeaders(),
         ...opts.headers,
       },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      // A body already encoded by the caller (a CloudEvent in binary mode) goes as it is.
+      body: opts.rawBody ?? (body === undefined ? undefined : JSON.stringify(body)),
       timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     });
   } catch (err) {
