@@ -23,7 +23,7 @@ import {
 import type { Emitter, OutgoingEvent } from '../../shared/events/emit';
 import type { Logger } from '../../shared/log';
 import { findTool } from '../../shared/tools/catalogue';
-import type { EventHandlers } from '../../shared/runtime/boundary';
+import { EventReply, type EventHandlers } from '../../shared/runtime/boundary';
 import { OnceCache } from './once';
 import type { ProviderRegistry } from './providers';
 import { scrub } from './providers/failure';
@@ -73,14 +73,14 @@ export function executorHandlers(deps: ExecutorDeps): EventHandlers {
   };
   const reply = async (event: CloudEventV1<unknown>, work: () => Promise<OutgoingEvent | OutgoingEvent[]>) => {
     const { result } = once.run(`${event.source} ${event.id}`, work);
-    await deps.emitter.emit(await result);
+    return new EventReply(await result);
   };
 
   return {
     [EventTypes.modelRequested]: async (event: CloudEventV1<ModelRequested>) => {
       const data = event.data as ModelRequested;
       const agent = agentFor(data.agentId);
-      await reply(event, async () => {
+      return reply(event, async () => {
         const out: ModelCompleted = { ...data };
         const fullChain = modelChain(agent.model);
         const gov = governor(data, { kind: 'model', purpose: data.purpose, attempt: data.attempt, model: `${fullChain[0].provider}/${fullChain[0].name}` });
@@ -131,7 +131,7 @@ export function executorHandlers(deps: ExecutorDeps): EventHandlers {
     [EventTypes.stepRequested]: async (event: CloudEventV1<StepRequested>) => {
       const data = event.data as StepRequested;
       const agent = agentFor(data.agentId);
-      await reply(event, async () => {
+      return reply(event, async () => {
         const started = performance.now();
         const out: StepCompleted = { tenant: data.tenant, runId: data.runId, agentId: data.agentId, iteration: data.iteration, stepId: data.step.id, ok: false, durationMs: 0 };
         const gov = governor(data, { kind: 'tool', tool: data.step.tool, stepId: data.step.id });

@@ -28,10 +28,11 @@ const agents = loadAgents();
 // A bad policy file, or an agent naming a missing policy, stops start-up here.
 const policies = loadPolicies();
 checkAgentPolicies(agents.values(), policies);
+const emitter = brokerEmitter('executor', settings.brokerUrl);
 const handlers = executorHandlers({
   agents,
   policies,
-  emitter: brokerEmitter('executor', settings.brokerUrl),
+  emitter,
   tools: createTools(egress),
   log,
   hooks: loadHooks(log),
@@ -45,4 +46,4 @@ const handlers = executorHandlers({
   },
 });
 
-functions.http('executor', httpBoundary(log, eventBoundary(log, handlers)));
+functions.http('executor', httpBoundary(log, eventBoundary(log, handlers, { service: 'executor', emitter })));

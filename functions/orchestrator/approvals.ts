@@ -7,7 +7,7 @@
  */
 import type { CloudEventV1 } from 'cloudevents';
 import { EventTypes, type ApprovalDecided } from '../../shared/events/catalogue';
-import type { EventHandlers } from '../../shared/runtime/boundary';
+import { EventReply, type EventHandlers } from '../../shared/runtime/boundary';
 import { onApprovalDecided } from './approval-transitions';
 import type { RunEngine } from './engine';
 import { toView, type RunState, type RunView } from './run-state';
@@ -33,12 +33,13 @@ export function approvalOutcome(state: RunState, data: ApprovalDecided): Approva
 /** Builds the handler; the reply body is an ApprovalReply. */
 export function approvalHandlers(engine: RunEngine): EventHandlers {
   return {
-    [EventTypes.approvalDecided]: async (event: CloudEventV1<ApprovalDecided>): Promise<ApprovalReply> => {
+    [EventTypes.approvalDecided]: async (event: CloudEventV1<ApprovalDecided>): Promise<EventReply> => {
       const data = event.data as ApprovalDecided;
       const key = `${event.source} ${event.id}`;
-      const state = await engine.apply(data.tenant, data.runId, key, (s, now) => onApprovalDecided(s, data, now));
+      const { state, events } = await engine.apply(data.tenant, data.runId, key, (s, now) => onApprovalDecided(s, data, now));
       // A conflict is answered 200 all the same: the broker retries 409s, and retrying cannot help.
-      return { outcome: approvalOutcome(state, data), run: toView(state) };
+      const answer: ApprovalReply = { outcome: approvalOutcome(state, data), run: toView(state) };
+      return new EventReply(events, answer);
     },
   };
 }

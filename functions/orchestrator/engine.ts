@@ -1,13 +1,14 @@
 /**
  * Applies state-machine transitions to runs stored in memory. Each event is applied with
  * compare-and-set (concurrent step results retry on conflict and never overwrite each other),
- * recorded as processed in the same write, and only then are its effects and outbox sent.
- * A redelivered event that already caused the current version re-sends that outbox, which
+ * recorded as processed in the same write, and only then are its effects made and its outbox
+ * handed back for the caller to send (as the reply to the delivery, see EventReply). A
+ * redelivered event that already caused the current version gets that outbox again, which
  * covers a crash between the write and the send; receivers drop the duplicates by event id.
  */
 import { EventEmitter } from 'node:events';
 import { BadRequestError, ConflictError, TransientError } from '../../shared/errors';
-import type { Emitter } from '../../shared/events/emit';
+import type { Emitter, OutgoingEvent } from '../../shared/events/emit';
 import type { Logger } from '../../shared/log';
 import type { MemoryClient } from './memory-client';
 import { isSettled, isTerminal, type RunState } from './run-state';
@@ -21,6 +22,12 @@ const MAX_CAS_ATTEMPTS = 25;
 const MAX_CACHED_RUNS = 10_000;
 const PROCESSED_KEEP = 256;
 const POLL_INTERVAL_MS = 250;
+
+/** A run after an event, and the events that must now be sent for it (nothing is sent yet). */
+export interface Applied {
+  state: RunState;
+  events: OutgoingEvent[];
+}
 
 export class RunEngine {
   private readonly changes = new EventEmitter().setMaxListeners(0);
@@ -39,8 +46,8 @@ export class RunEngine {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Stores a new run (idempotently: an existing run is returned as it is) and sends its outbox. */
-  async create(start: Transition, key: string): Promise<RunState> {
+  /** Stores a new run (idempotently: an existing run is returned as it is) with its outbox. */
+  async create(start: Transition, key: string): Promise<Applied> {
     const state: RunState = { ...start.state, processed: [key], cause: key, trace: traceForNewRun() };
     const phases = endedPhases(undefined, start.log);
     state.phaseStartedAt = phases.startedAt;
@@ -51,18 +58,18 @@ export class RunEngine {
       if (!(err instanceof ConflictError)) throw err;
       const existing = await this.memory.getRun(state.tenant, state.runId);
       if (!existing) throw new TransientError(`Run ${state.runId} vanished while being created.`);
-      return existing.state;
+      // The same request again: its outbox once more, in case the first answer was lost.
+      return { state: existing.state, events: existing.state.cause === key ? await this.flush(existing.state) : [] };
     }
     this.log.info({ runId: state.runId, agentId: state.agentId }, 'run started');
     this.scheduleDeadline(state);
     record((m) => m.runsStarted.add(1, { 'ddo.agent.id': state.agentId }));
     recordRunSpans(state, phases.ended);
-    await this.flush(state);
-    return state;
+    return { state, events: await this.flush(state) };
   }
 
   /** Applies `transition` to the stored run for the event `key`, retrying lost races. */
-  async apply(tenant: string, runId: string, key: string, transition: (s: RunState, now: number) => Outcome): Promise<RunState> {
+  async apply(tenant: string, runId: string, key: string, transition: (s: RunState, now: number) => Outcome): Promise<Applied> {
     // Events of one run are applied one at a time in this process, so parallel step results
     // queue here instead of racing through the store's compare-and-set; across replicas the
     // compare-and-set still decides.
@@ -80,7 +87,7 @@ export class RunEngine {
     return mine;
   }
 
-  private async applyNow(tenant: string, runId: string, key: string, transition: (s: RunState, now: number) => Outcome): Promise<RunState> {
+  private async applyNow(tenant: string, runId: string, key: string, transition: (s: RunState, now: number) => Outcome): Promise<Applied> {
     const name = `${tenant}/${runId}`;
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
       const cached = this.cache.get(name);
@@ -92,8 +99,7 @@ export class RunEngine {
           this.cache.delete(name);
           continue;
         }
-        if (state.cause === key) await this.flush(state);
-        return state;
+        return { state, events: state.cause === key ? await this.flush(state) : [] };
       }
       const now = this.now();
       // A run awaiting approval has a deadline too: its earliest approval expiry.
@@ -105,7 +111,7 @@ export class RunEngine {
           continue;
         }
         this.log.debug({ runId, key, why: outcome.stale }, 'event no longer applies');
-        return state;
+        return { state, events: [] };
       }
       const next = outcome.state;
       next.processed = [...state.processed, key].slice(-PROCESSED_KEEP);
@@ -121,15 +127,14 @@ export class RunEngine {
         throw err;
       }
       if (outcome.isLogOnly) {
-        this.changes.emit(`${tenant}/${runId}`);
-        return next;
+        this.changes.emit(`${tenant}/${runId}`, next);
+        return { state: next, events: [] };
       }
       recordRunSpans(next, phases.ended);
       if (isTerminal(next.status)) this.logFinished(next);
       // Pausing for approval and resuming move the deadline; the timer follows it.
       else if (next.deadlineAt !== state.deadlineAt) this.scheduleDeadline(next);
-      await this.flush(next);
-      return next;
+      return { state: next, events: await this.flush(next) };
     }
     throw new TransientError(`Run ${runId} is too contended to update right now.`);
   }
@@ -147,7 +152,10 @@ export class RunEngine {
   async read(tenant: string, runId: string): Promise<RunState | undefined> {
     const state = (await this.memory.getRun(tenant, runId))?.state;
     if (state && !isTerminal(state.status) && Date.parse(state.deadlineAt) <= this.now()) {
-      return this.apply(tenant, runId, `deadline ${runId}`, (s, now) => onDeadline(s, now));
+      // No delivery to reply to here, so the outbox goes to the broker directly.
+      const ended = await this.apply(tenant, runId, `deadline ${runId}`, (s, now) => onDeadline(s, now));
+      await this.emitter.emit(ended.events);
+      return ended.state;
     }
     return state;
   }
@@ -168,22 +176,28 @@ export class RunEngine {
   /** Resolves with the run once it is finished or awaits approval, or `waitMs` has passed. */
   async waitForRun(tenant: string, runId: string, waitMs: number): Promise<RunState | undefined> {
     const until = this.now() + waitMs;
+    let state = await this.read(tenant, runId);
     for (;;) {
-      const state = await this.read(tenant, runId);
       // A run awaiting approval will not move without a person, so waiting longer is pointless.
       if (!state || isSettled(state.status) || this.now() >= until) return state;
-      await this.nextChange(tenant, runId, Math.min(POLL_INTERVAL_MS, until - this.now()));
+      // A commit in this process comes with the run as written; only a quiet interval (another
+      // replica may be moving the run) costs a read.
+      const committed = await this.nextChange(tenant, runId, Math.min(POLL_INTERVAL_MS, until - this.now()));
+      state = committed ?? (await this.read(tenant, runId));
     }
   }
 
-  /** Waits for the next commit of this run in this process, or `ms`, whichever comes first. */
-  nextChange(tenant: string, runId: string, ms: number): Promise<void> {
+  /**
+   * Waits for the next commit of this run in this process, or `ms`, whichever comes first;
+   * resolves with the run as committed, or undefined when the time ran out.
+   */
+  nextChange(tenant: string, runId: string, ms: number): Promise<RunState | undefined> {
     const name = `${tenant}/${runId}`;
     return new Promise((resolve) => {
-      const done = () => {
+      const done = (state?: RunState) => {
         clearTimeout(timer);
         this.changes.off(name, done);
-        resolve();
+        resolve(state);
       };
       const timer = setTimeout(done, Math.max(0, ms));
       this.changes.on(name, done);
@@ -205,7 +219,8 @@ export class RunEngine {
     timer.unref();
   }
 
-  private async flush(state: RunState): Promise<void> {
+  /** Makes the state's effects (facts, history, window use) and returns its outbox to send. */
+  private async flush(state: RunState): Promise<OutgoingEvent[]> {
     const { facts, history } = state.effects ?? {};
     const at = state.updatedAt;
     if (facts?.length) {
@@ -224,11 +239,9 @@ export class RunEngine {
     // A finished run adds its use to its agent's window counters (window budgets) once per
     // commit of the terminal state; see window-usage.ts for the one way it could count twice.
     if (isTerminal(state.status)) await addWindowUsage(this.memory, state);
-    if (state.outbox.length > 0) {
-      await this.emitter.emit(withPhaseContext(state, state.outbox));
-      recordAuditSpans(state, state.outbox);
-    }
-    this.changes.emit(`${state.tenant}/${state.runId}`);
+    recordAuditSpans(state, state.outbox);
+    this.changes.emit(`${state.tenant}/${state.runId}`, state);
+    return withPhaseContext(state, state.outbox);
   }
 
   private logFinished(state: RunState): void {

@@ -15,9 +15,9 @@ import {
 import { stableId } from '../../shared/ids';
 import type { AgentRegistry } from '../../shared/agents/registry';
 import { DEFAULT_HISTORY_TURNS, DEFAULT_STEP_TIMEOUT_SECONDS } from '../../shared/agents/schema';
-import type { EventHandlers } from '../../shared/runtime/boundary';
+import { EventReply, type EventHandlers } from '../../shared/runtime/boundary';
 import { budgetsOf, loadPolicies, policiesFor, pricesOf, redactWith } from '../../shared/policy/registry';
-import type { RunEngine } from './engine';
+import type { Applied, RunEngine } from './engine';
 import type { MemoryClient } from './memory-client';
 import { toView, type RunLimits } from './run-state';
 import { onPlanCreated, onReflection, onStepCompleted, startRun, onModelDelta } from './transitions';
@@ -25,6 +25,8 @@ import { onStepHeld } from './approval-transitions';
 import { readWindowUsage } from './window-usage';
 
 const eventKey = (event: CloudEventV1<unknown>): string => `${event.source} ${event.id}`;
+// What an applied event must send on goes back as the reply to its delivery.
+const replyOf = async (applied: Promise<Applied>) => new EventReply((await applied).events);
 
 /** Builds the handlers for every event type the orchestrator subscribes to. */
 export function orchestratorHandlers(agents: AgentRegistry, memory: MemoryClient, engine: RunEngine, now = Date.now): EventHandlers {
@@ -36,9 +38,8 @@ export function orchestratorHandlers(agents: AgentRegistry, memory: MemoryClient
       if (!agent) throw new BadRequestError(`There is no agent ${JSON.stringify(data.agentId)}.`, 'data/agentId');
       const runId = data.runId ?? stableId('run', eventKey(event));
       const sessionId = data.sessionId ?? runId;
-
-      const existing = await memory.getRun(data.tenant, runId);
-      if (existing) return toView(existing.state);
+      // A run that exists already is found when it is stored (engine.create): a repeated request
+      // costs a context read, and every new run saves a read.
 
       const limits: RunLimits = {
         maxIterations: agent.limits.maxIterations,
@@ -74,24 +75,25 @@ export function orchestratorHandlers(agents: AgentRegistry, memory: MemoryClient
         },
         startedAt,
       );
-      return toView(await engine.create(start, eventKey(event)));
+      const { state, events } = await engine.create(start, eventKey(event));
+      return new EventReply(events, toView(state));
     },
 
     [EventTypes.planCreated]: async (event: CloudEventV1<PlanCreated>) => {
       const data = event.data as PlanCreated;
-      await engine.apply(data.tenant, data.runId, eventKey(event), (s, t) => onPlanCreated(s, data, t));
+      return replyOf(engine.apply(data.tenant, data.runId, eventKey(event), (s, t) => onPlanCreated(s, data, t)));
     },
 
     [EventTypes.stepCompleted]: async (event: CloudEventV1<StepCompleted>) => {
       const data = event.data as StepCompleted;
       // A held reply (the call was not made) pauses the run for approval instead.
       const transition = data.held ? onStepHeld : onStepCompleted;
-      await engine.apply(data.tenant, data.runId, eventKey(event), (s, t) => transition(s, data, t));
+      return replyOf(engine.apply(data.tenant, data.runId, eventKey(event), (s, t) => transition(s, data, t)));
     },
 
     [EventTypes.modelDelta]: async (event: CloudEventV1<ModelDelta>) => {
       const data = event.data as ModelDelta;
-      await engine.apply(data.tenant, data.runId, eventKey(event), (s, t) => onModelDelta(s, data, t));
+      return replyOf(engine.apply(data.tenant, data.runId, eventKey(event), (s, t) => onModelDelta(s, data, t)));
     },
 
     [EventTypes.modelCompleted]: async (event: CloudEventV1<ModelCompleted>) => {
@@ -99,7 +101,7 @@ export function orchestratorHandlers(agents: AgentRegistry, memory: MemoryClient
       if (data.purpose !== 'reflect') {
         throw new BadRequestError('The orchestrator only takes model replies for reflection.', 'data/purpose');
       }
-      await engine.apply(data.tenant, data.runId, eventKey(event), (s, t) => onReflection(s, data, t));
+      return replyOf(engine.apply(data.tenant, data.runId, eventKey(event), (s, t) => onReflection(s, data, t)));
     },
   };
 }

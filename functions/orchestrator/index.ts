@@ -22,10 +22,11 @@ const log = createLogger('ddo-orchestrator');
 const settings = loadSettings({ ...brokerSetting, ...memorySetting, ...sweeperSettings });
 const agents = loadAgents();
 const memory = memoryClient(settings.memoryUrl);
-const engine = new RunEngine(memory, brokerEmitter('orchestrator', settings.brokerUrl), log);
+const emitter = brokerEmitter('orchestrator', settings.brokerUrl);
+const engine = new RunEngine(memory, emitter, log);
 const sweeper = new StalledRunSweeper(memory, engine, log, settings);
 const handlers = { ...orchestratorHandlers(agents, memory, engine), ...sweeper.handlers(), ...approvalHandlers(engine) };
-const onEvent = eventBoundary(log, handlers);
+const onEvent = eventBoundary(log, handlers, { service: 'orchestrator', emitter });
 const queries = queryRouter(memory, engine);
 
 functions.http(

@@ -16,15 +16,15 @@ import {
   runEventId,
   runRefOf,
 } from '../../shared/events/catalogue';
-import type { Emitter, OutgoingEvent } from '../../shared/events/emit';
+import type { OutgoingEvent } from '../../shared/events/emit';
 import { callUsageOf, type ChatMessage } from '../../shared/model/types';
-import type { EventHandlers } from '../../shared/runtime/boundary';
+import { EventReply, type EventHandlers } from '../../shared/runtime/boundary';
 import { buildPlan } from './plan';
 
 export const MAX_PLAN_ATTEMPTS = 2;
 
 /** Builds the planner's handlers. */
-export function plannerHandlers(agents: AgentRegistry, emitter: Emitter): EventHandlers {
+export function plannerHandlers(agents: AgentRegistry): EventHandlers {
   const agentFor = (agentId: string) => {
     const agent = agents.get(agentId);
     if (!agent) throw new BadRequestError(`There is no agent ${JSON.stringify(agentId)}.`, 'data/agentId');
@@ -40,12 +40,9 @@ export function plannerHandlers(agents: AgentRegistry, emitter: Emitter): EventH
         // REFLECT already asked for these tool calls; validate them instead of asking again.
         const { plan, problems } = buildPlan(agent, data.proposal);
         const assistant: ChatMessage = { role: 'assistant', toolCalls: data.proposal };
-        if (problems.length === 0) {
-          await emitter.emit(planCreated({ ...ref, plan, assistant }));
-          return;
-        }
+        if (problems.length === 0) return new EventReply(planCreated({ ...ref, plan, assistant }));
       }
-      await emitter.emit(modelRequest({ ...ref, purpose: 'plan', attempt: 1, messages: data.messages, stepsLeft: data.stepsLeft }));
+      return new EventReply(modelRequest({ ...ref, purpose: 'plan', attempt: 1, messages: data.messages, stepsLeft: data.stepsLeft }));
     },
 
     [EventTypes.modelCompleted]: async (event: CloudEventV1<ModelCompleted>) => {
@@ -54,8 +51,7 @@ export function plannerHandlers(agents: AgentRegistry, emitter: Emitter): EventH
       const agent = agentFor(data.agentId);
       const ref = runRefOf(data);
       if (data.error || !data.reply) {
-        await emitter.emit(planCreated({ ...ref, error: data.error ?? { reason: 'model_error', message: 'The model returned nothing.' } }));
-        return;
+        return new EventReply(planCreated({ ...ref, error: data.error ?? { reason: 'model_error', message: 'The model returned nothing.' } }));
       }
       const reply = data.reply;
       const assistant: ChatMessage = {
@@ -65,17 +61,15 @@ export function plannerHandlers(agents: AgentRegistry, emitter: Emitter): EventH
       };
       const { plan, problems } = buildPlan(agent, reply.toolCalls, reply.text);
       if (problems.length === 0) {
-        await emitter.emit(
+        return new EventReply(
           planCreated({ ...ref, plan, assistant, usage: reply.usage, modelCall: callUsageOf(reply), ...(data.policy ? { policy: data.policy } : {}) }),
         );
-        return;
       }
       const summary = problems.map((p) => p.message).join(' ');
       if (data.attempt >= MAX_PLAN_ATTEMPTS) {
-        await emitter.emit(
+        return new EventReply(
           planCreated({ ...ref, usage: reply.usage, modelCall: callUsageOf(reply), error: { reason: 'invalid_plan', message: `The model's plan did not validate: ${summary}` } }),
         );
-        return;
       }
       // Every tool call is answered, so the repaired conversation stays valid for every provider.
       const repair: ChatMessage[] = reply.toolCalls.map((call) => ({
@@ -87,7 +81,7 @@ export function plannerHandlers(agents: AgentRegistry, emitter: Emitter): EventH
       }));
       const messages = [...data.messages, assistant, ...repair];
       if (repair.length === 0) messages.push({ role: 'user', content: `Your reply was not a valid plan: ${summary} Try again.` });
-      await emitter.emit(modelRequest({ ...ref, purpose: 'plan', attempt: data.attempt + 1, messages, stepsLeft: data.stepsLeft }));
+      return new EventReply(modelRequest({ ...ref, purpose: 'plan', attempt: data.attempt + 1, messages, stepsLeft: data.stepsLeft }));
     },
   };
 }

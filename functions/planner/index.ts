@@ -13,6 +13,6 @@ import { plannerHandlers } from './handlers';
 
 const log = createLogger('ddo-planner');
 const settings = loadSettings(brokerSetting);
-const handlers = plannerHandlers(loadAgents(), brokerEmitter('planner', settings.brokerUrl));
+const outlet = { service: 'planner', emitter: brokerEmitter('planner', settings.brokerUrl) };
 
-functions.http('planner', httpBoundary(log, eventBoundary(log, handlers)));
+functions.http('planner', httpBoundary(log, eventBoundary(log, plannerHandlers(loadAgents()), outlet)));

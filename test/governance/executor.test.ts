@@ -6,6 +6,7 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { executorHandlers } from '../../functions/executor/handlers';
+import { collectReplies } from '../support/replies';
 import { createProviderRegistry } from '../../functions/executor/providers';
 import { createTools } from '../../functions/executor/tools';
 import { EventTypes, type ModelCompleted, type StepCompleted } from '../../shared/events/catalogue';
@@ -37,7 +38,7 @@ function setUp() {
     },
   });
   const egress = { hosts: [], local: [fake.hostPort] };
-  const handlers = executorHandlers({
+  const handlers = collectReplies(executorHandlers({
     agents: new Map([[agent.id, agent]]),
     policies: new Map([[policy.id, policy]]),
     emitter: { emit: async (events) => void emitted.push(...[events].flat()) },
@@ -45,7 +46,7 @@ function setUp() {
     log: pino({ level: 'debug' }, sink),
     providers: createProviderRegistry({ policy: egress, env: { OPENAI_BASE_URL: `${fake.url}/v1`, OPENAI_API_KEY: 'test-key' } }),
     retry: TEST_RETRY,
-  });
+  }), emitted);
   const ref = { tenant: 'acme', runId: 'run_1', agentId: agent.id, iteration: 1 };
   return { handlers, emitted, ref, logs: () => lines.join('') };
 }

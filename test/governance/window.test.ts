@@ -3,7 +3,7 @@
  * the run's own use, and a finished run adds its use to the window's counter, so a second run
  * that would cross the window budget stops before its call.
  */
-import { RunEngine } from '../../functions/orchestrator/engine';
+import { RunEngine, type Applied } from '../../functions/orchestrator/engine';
 import type { MemoryClient } from '../../functions/orchestrator/memory-client';
 import type { RunState } from '../../functions/orchestrator/run-state';
 import { onPlanCreated, onStepCompleted, onReflection, startRun } from '../../functions/orchestrator/transitions';
@@ -77,6 +77,8 @@ function storeClient(store: EmbeddedStore): MemoryClient {
   };
 }
 
+const stateOf = async (applied: Promise<Applied>) => (await applied).state;
+
 describe('a window budget across runs', () => {
   it('stops a second run before its first call once the first used the window budget', async () => {
     let now = T0 + 60_000;
@@ -89,15 +91,15 @@ describe('a window budget across runs', () => {
 
     // The first run fits: it plans one step, runs it and answers, using 1500 tokens.
     const start1 = makeStart({ runId: 'run_a', budget, windowUsage: await readWindowUsage(memory, budget, 'acme', 'demo', now) });
-    const first = await engine.create(startRun(start1, now), 'evt-a');
+    const first = await stateOf(engine.create(startRun(start1, now), 'evt-a'));
     now += 10;
-    const planned = await engine.apply('acme', 'run_a', 'evt-plan', (s, t) =>
-      onPlanCreated(s, makePlan(s, [makeStep('s1')], { usage: { inputTokens: 1_000, outputTokens: 100 } }), t));
+    const planned = await stateOf(engine.apply('acme', 'run_a', 'evt-plan', (s, t) =>
+      onPlanCreated(s, makePlan(s, [makeStep('s1')], { usage: { inputTokens: 1_000, outputTokens: 100 } }), t)));
     now += 10;
-    const reflecting = await engine.apply('acme', 'run_a', 'evt-step', (s, t) => onStepCompleted(s, makeResult(s, 's1'), t));
+    const reflecting = await stateOf(engine.apply('acme', 'run_a', 'evt-step', (s, t) => onStepCompleted(s, makeResult(s, 's1'), t)));
     now += 10;
-    const done = await engine.apply('acme', 'run_a', 'evt-reflect', (s, t) =>
-      onReflection(s, { ...makeReflection(s, { text: '395' }), reply: { ...makeReflection(s, { text: '395' }).reply!, usage: { inputTokens: 300, outputTokens: 100 } } }, t));
+    const done = await stateOf(engine.apply('acme', 'run_a', 'evt-reflect', (s, t) =>
+      onReflection(s, { ...makeReflection(s, { text: '395' }), reply: { ...makeReflection(s, { text: '395' }).reply!, usage: { inputTokens: 300, outputTokens: 100 } } }, t)));
 
     expect([first.status, planned.status, reflecting.phase, done.status]).toEqual(['running', 'running', 'reflect', 'completed']);
     const at = { window: 3_600, bucket: windowBucket(3_600, now) };
@@ -106,7 +108,7 @@ describe('a window budget across runs', () => {
     // The second run starts with 500 tokens left in the window: its planning prompt does not fit.
     now += 1_000;
     const windowUsage = await readWindowUsage(memory, budget, 'acme', 'demo', now);
-    const second = await engine.create(startRun(makeStart({ runId: 'run_b', budget, windowUsage, input: 'y'.repeat(2_400) }), now), 'evt-b');
+    const second = await stateOf(engine.create(startRun(makeStart({ runId: 'run_b', budget, windowUsage, input: 'y'.repeat(2_400) }), now), 'evt-b'));
 
     expect(second).toMatchObject({ status: 'failed', error: { reason: 'budget_exceeded' } });
     expect(second.error?.message).toContain("remain of the agent's 3600-second token budget of 2000");

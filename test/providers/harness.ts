@@ -12,6 +12,7 @@ import type { ChatMessage, ToolCall } from '../../shared/model/types';
 import { describeError, validatorFor } from '../../shared/schema';
 import type { EgressPolicy } from '../../functions/executor/egress';
 import { executorHandlers } from '../../functions/executor/handlers';
+import { collectReplies } from '../support/replies';
 import { createProviderRegistry } from '../../functions/executor/providers';
 import type { RetryPolicy } from '../../functions/executor/providers/retry';
 import { createTools } from '../../functions/executor/tools';
@@ -71,14 +72,14 @@ export function makeHarness(opts: {
       done();
     },
   });
-  const handlers = executorHandlers({
+  const handlers = collectReplies(executorHandlers({
     agents: new Map([[opts.agent.id, opts.agent]]),
     emitter: { emit: async (events) => void emitted.push(...[events].flat()) },
     tools: createTools(policy),
     log: pino({ level: 'debug' }, sink),
     providers: createProviderRegistry({ policy, env: opts.env }),
     retry: opts.retry ?? TEST_RETRY,
-  });
+  }), emitted);
   let n = 0;
   return {
     async turn(messages) {
