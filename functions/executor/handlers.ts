@@ -174,21 +174,34 @@ export function executorHandlers(deps: ExecutorDeps): EventHandlers {
 }
 
 /**
- * Sends streamed answer pieces as `dev.ddo.model.delta` events, in order, one at a time; the
+ * Sends streamed answer pieces as `dev.ddo.model.delta` events, in order, one event in flight at
+ * a time: pieces that arrive while one is being sent go together in the next, so a fast model
+ * costs a few events however many pieces it yields, and a slow one streams piece by piece. The
  * reply waits for them (`sent`), so the broker has every piece before the answer itself. A piece
  * that cannot be sent is dropped with a warning: the whole answer still arrives with the reply.
  */
 function deltaSender(deps: ExecutorDeps, data: ModelRequested) {
-  let chain = Promise.resolve();
+  let pending: string[] = [];
   let index = 0;
-  return {
-    send: (text: string) => {
+  let inFlight: Promise<void> | undefined;
+  const drain = async (): Promise<void> => {
+    while (pending.length > 0) {
+      const text = pending.join('');
+      pending = [];
       const delta: ModelDelta = { ...runRefOf(data), purpose: data.purpose, index: index++, text };
-      const event = { type: EventTypes.modelDelta, id: runEventId(data, 'delta', data.purpose, data.attempt, delta.index), data: delta };
-      chain = chain.then(() => deps.emitter.emit(event)).catch((err: unknown) => {
+      const id = runEventId(data, 'delta', data.purpose, data.attempt, delta.index);
+      await deps.emitter.emit({ type: EventTypes.modelDelta, id, data: delta }).catch((err: unknown) => {
         deps.log.warn({ runId: data.runId, err: { message: (err as Error).message } }, 'a streamed piece was not sent');
       });
+    }
+    inFlight = undefined;
+  };
+  return {
+    send: (text: string) => {
+      pending.push(text);
+      // Started on the next turn, so the pieces a provider yields at once leave together.
+      inFlight ??= new Promise<void>((resolve) => setImmediate(resolve)).then(drain);
     },
-    sent: () => chain,
+    sent: () => inFlight ?? Promise.resolve(),
   };
 }

@@ -5,12 +5,14 @@
  * - the framework has no host option, so DDO_BIND_HOST (127.0.0.1 locally) pins `listen()`;
  * - OpenTelemetry starts here, before the function is loaded, when OTEL_TRACES_EXPORTER asks;
  * - under the local stack, DDO_EXIT_WITH_PARENT ends the process when the stack dies;
+ * - the framework's per-request `domain` is replaced by a plain scope (runtime/request-domain.ts);
  * - the framework's body parsers reject malformed or oversized bodies through Express's default
  *   HTML error page; this renders those as problem+json instead and enforces DDO_MAX_BODY_BYTES
  *   from Content-Length before a byte of the body is read.
  */
 import http from 'node:http';
 import net from 'node:net';
+import './request-domain';
 import { BadRequestError, DdoError, NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors';
 import { toProblem, PROBLEM_CONTENT_TYPE } from '../http/problem';
 import { startTelemetry } from '../telemetry/sdk';
