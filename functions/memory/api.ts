@@ -11,7 +11,25 @@ import { Router } from '../../shared/http/router';
 import { assertValid } from '../../shared/schema';
 import type { FactScope, HistoryMessage, MemoryStore, RunDocument, UsageTotals, UsageWindow } from './store/types';
 
-const commitSchema = {
+/** Messages to add to a session's history, in a history append or with a run commit. */
+const HISTORY_MESSAGES = {
+  type: 'array',
+  maxItems: 100,
+  items: {
+    type: 'object',
+    properties: {
+      role: { enum: ['user', 'assistant'] },
+      content: { type: 'string', maxLength: 200_000 },
+      runId: { type: 'string' },
+      at: { type: 'string' },
+    },
+    required: ['role', 'content', 'at'],
+    additionalProperties: false,
+  },
+} as const;
+
+/** The body of a run commit (PUT /v1/tenants/:tenant/runs/:runId). */
+export const commitSchema = {
   type: 'object',
   properties: {
     expectedVersion: { type: 'integer', minimum: 0 },
@@ -27,36 +45,36 @@ const commitSchema = {
       required: ['runId', 'agentId', 'status', 'createdAt', 'updatedAt'],
     },
     events: { type: 'array', items: { type: 'object' }, maxItems: 256 },
+    // A finished turn for the session's history, appended once the commit succeeds.
+    history: {
+      type: 'object',
+      properties: {
+        agentId: { type: 'string' },
+        sessionId: { type: 'string' },
+        keep: { type: 'integer', minimum: 1, maximum: 10_000 },
+        messages: HISTORY_MESSAGES,
+      },
+      required: ['agentId', 'sessionId', 'keep', 'messages'],
+      additionalProperties: false,
+    },
   },
   required: ['expectedVersion', 'state', 'events'],
   additionalProperties: false,
 } as const;
 
-const historySchema = {
+/** The body of a history append (POST …/sessions/:sessionId/history). */
+export const historySchema = {
   type: 'object',
   properties: {
     keep: { type: 'integer', minimum: 1, maximum: 10_000 },
-    messages: {
-      type: 'array',
-      maxItems: 100,
-      items: {
-        type: 'object',
-        properties: {
-          role: { enum: ['user', 'assistant'] },
-          content: { type: 'string', maxLength: 200_000 },
-          runId: { type: 'string' },
-          at: { type: 'string' },
-        },
-        required: ['role', 'content', 'at'],
-        additionalProperties: false,
-      },
-    },
+    messages: HISTORY_MESSAGES,
   },
   required: ['keep', 'messages'],
   additionalProperties: false,
 } as const;
 
-const factSchema = {
+/** The body of a new fact (POST …/agents/:agentId/facts). */
+export const factSchema = {
   type: 'object',
   properties: {
     text: { type: 'string', minLength: 1, maxLength: 2_000 },
@@ -67,7 +85,8 @@ const factSchema = {
   additionalProperties: false,
 } as const;
 
-const usageSchema = {
+/** The body of a window-usage addition (POST …/usage/:window/:bucket). */
+export const usageSchema = {
   type: 'object',
   properties: {
     tokens: { type: 'number', minimum: 0 },
@@ -77,6 +96,13 @@ const usageSchema = {
   required: ['tokens', 'costUsd', 'toolCalls'],
   additionalProperties: false,
 } as const;
+
+interface CommitBody {
+  expectedVersion: number;
+  state: RunDocument;
+  events: Record<string, unknown>[];
+  history?: { agentId: string; sessionId: string; keep: number; messages: HistoryMessage[] };
+}
 
 /** The window and bucket of a usage path: non-negative integers. */
 function usageWindow(p: Record<string, string>): UsageWindow {
@@ -113,14 +139,17 @@ export function memoryRouter(store: MemoryStore): Router {
   });
 
   router.on('PUT', '/v1/tenants/:tenant/runs/:runId', async (req, res, p) => {
-    const body = assertValid<{ expectedVersion: number; state: RunDocument; events: Record<string, unknown>[] }>(
-      commitSchema,
-      req.body,
-      'body',
-    );
+    const body = assertValid<CommitBody>(commitSchema, req.body, 'body');
+    const tenant = requireId(p.tenant, 'tenant');
     const runId = requireId(p.runId, 'runId');
     if (body.state.runId !== runId) throw new BadRequestError('state.runId must match the path.', 'state/runId');
-    res.json(await store.commitRun(requireId(p.tenant, 'tenant'), runId, body.expectedVersion, body.state, body.events));
+    const turn = body.history;
+    const session = turn && { agentId: requireId(turn.agentId, 'history/agentId'), sessionId: requireId(turn.sessionId, 'history/sessionId') };
+    const committed = await store.commitRun(tenant, runId, body.expectedVersion, body.state, body.events);
+    // The turn goes to its session only after the commit, as the orchestrator would append it
+    // itself; if this fails, the commit stands, the caller sees an error and appends it again.
+    if (turn && session) await store.appendHistory(tenant, session.agentId, session.sessionId, turn.messages, turn.keep);
+    res.json(committed);
   });
 
   router.on('GET', '/v1/tenants/:tenant/runs/:runId/log', async (req, res, p) => {

@@ -10,7 +10,7 @@ import { EventEmitter } from 'node:events';
 import { BadRequestError, ConflictError, TransientError } from '../../shared/errors';
 import type { Emitter, OutgoingEvent } from '../../shared/events/emit';
 import type { Logger } from '../../shared/log';
-import type { MemoryClient } from './memory-client';
+import type { MemoryClient, SessionTurn } from './memory-client';
 import { isSettled, isTerminal, type RunState } from './run-state';
 import { record } from '../../shared/telemetry/metrics';
 import { endedPhases, recordAuditSpans, recordRunSpans, traceForNewRun, withPhaseContext } from './run-trace';
@@ -118,8 +118,10 @@ export class RunEngine {
       if (!outcome.isLogOnly) next.cause = key;
       const phases = endedPhases(state, outcome.log);
       next.phaseStartedAt = phases.startedAt;
+      // The turn a finished run adds to its session rides with the commit: one request fewer.
+      const turn = sessionTurnOf(next);
       try {
-        const committed = await this.memory.commitRun(tenant, runId, version, next, outcome.log);
+        const committed = await this.memory.commitRun(tenant, runId, version, next, outcome.log, turn);
         this.remember(next, committed.version);
       } catch (err) {
         this.cache.delete(name);
@@ -134,7 +136,7 @@ export class RunEngine {
       if (isTerminal(next.status)) this.logFinished(next);
       // Pausing for approval and resuming move the deadline; the timer follows it.
       else if (next.deadlineAt !== state.deadlineAt) this.scheduleDeadline(next);
-      return { state: next, events: await this.flush(next) };
+      return { state: next, events: await this.flush(next, turn !== undefined) };
     }
     throw new TransientError(`Run ${runId} is too contended to update right now.`);
   }
@@ -219,23 +221,18 @@ export class RunEngine {
     timer.unref();
   }
 
-  /** Makes the state's effects (facts, history, window use) and returns its outbox to send. */
-  private async flush(state: RunState): Promise<OutgoingEvent[]> {
-    const { facts, history } = state.effects ?? {};
-    const at = state.updatedAt;
+  /**
+   * Makes the state's effects (facts, history unless it went with the commit, window use) and
+   * returns its outbox to send.
+   */
+  private async flush(state: RunState, isTurnStored = false): Promise<OutgoingEvent[]> {
+    const { facts } = state.effects ?? {};
     if (facts?.length) {
       const sessionId = state.limits.factScope === 'session' ? state.sessionId : undefined;
       await Promise.all(facts.map((text) => this.memory.putFact(state.tenant, state.agentId, text, sessionId)));
     }
-    if (history?.length) {
-      await this.memory.appendHistory(
-        state.tenant,
-        state.agentId,
-        state.sessionId,
-        history.map((h) => ({ ...h, runId: state.runId, at })),
-        Math.max(2, state.limits.historyTurns * 2),
-      );
-    }
+    const turn = isTurnStored ? undefined : sessionTurnOf(state);
+    if (turn) await this.memory.appendHistory(state.tenant, turn.agentId, turn.sessionId, turn.messages, turn.keep);
     // A finished run adds its use to its agent's window counters (window budgets) once per
     // commit of the terminal state; see window-usage.ts for the one way it could count twice.
     if (isTerminal(state.status)) await addWindowUsage(this.memory, state);
@@ -250,4 +247,17 @@ export class RunEngine {
       'run finished',
     );
   }
+}
+
+/** The messages a state adds to its session's history, if any. */
+function sessionTurnOf(state: RunState): SessionTurn | undefined {
+  const history = state.effects?.history;
+  if (!history?.length) return undefined;
+  const at = state.updatedAt;
+  return {
+    agentId: state.agentId,
+    sessionId: state.sessionId,
+    messages: history.map((h) => ({ ...h, runId: state.runId, at })),
+    keep: Math.max(2, state.limits.historyTurns * 2),
+  };
 }

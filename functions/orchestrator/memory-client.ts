@@ -5,9 +5,25 @@ import { inSpan, SpanKind } from '../../shared/telemetry/tracing';
 import type { Fact, HistoryMessage, RunLogEntry, RunSummary, StalledRun, UsageTotals, UsageWindow } from '../memory/store/types';
 import type { RunState } from './run-state';
 
+/** Messages for a session's history, sent with the commit that produced them. */
+export interface SessionTurn {
+  agentId: string;
+  sessionId: string;
+  messages: HistoryMessage[];
+  keep: number;
+}
+
 export interface MemoryClient {
   getRun(tenant: string, runId: string): Promise<{ state: RunState; version: number } | undefined>;
-  commitRun(tenant: string, runId: string, expectedVersion: number, state: RunState, events: Record<string, unknown>[]): Promise<{ version: number; seqs: number[] }>;
+  /** Stores the run if it is still at `expectedVersion`; then appends `turn` to its session. */
+  commitRun(
+    tenant: string,
+    runId: string,
+    expectedVersion: number,
+    state: RunState,
+    events: Record<string, unknown>[],
+    turn?: SessionTurn,
+  ): Promise<{ version: number; seqs: number[] }>;
   readLog(tenant: string, runId: string, after: number, limit: number): Promise<RunLogEntry[]>;
   listRuns(tenant: string, limit: number): Promise<RunSummary[]>;
   /** Running runs of every tenant not updated since `updatedBeforeMs`. */
@@ -48,11 +64,12 @@ function plainClient(baseUrl: string): MemoryClient {
         throw err;
       }
     },
-    async commitRun(tenant, runId, expectedVersion, state, events) {
+    async commitRun(tenant, runId, expectedVersion, state, events, turn) {
       const res = await requestJson<{ version: number; seqs: number[] }>('PUT', `${t(tenant)}/runs/${e(runId)}`, {
         expectedVersion,
         state,
         events,
+        ...(turn ? { history: turn } : {}),
       });
       return res.body;
     },

@@ -64,7 +64,11 @@ describe('the window budget check', () => {
 function storeClient(store: EmbeddedStore): MemoryClient {
   return {
     getRun: (t, r) => store.getRun(t, r) as Promise<{ state: RunState; version: number } | undefined>,
-    commitRun: (t, r, v, s, e) => store.commitRun(t, r, v, s, e),
+    commitRun: async (t, r, v, s, e, turn) => {
+      const committed = await store.commitRun(t, r, v, s, e);
+      if (turn) await store.appendHistory(t, turn.agentId, turn.sessionId, turn.messages, turn.keep);
+      return committed;
+    },
     readLog: (t, r, a, l) => store.readRunLog(t, r, a, l),
     listRuns: (t, l) => store.listRuns(t, l),
     listStalled: (b, l) => store.listStalled(b, l),
