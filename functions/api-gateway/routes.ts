@@ -16,7 +16,8 @@ import { MAX_WAIT_SECONDS } from './settings';
 import { streamRunEvents } from './sse';
 import { loadGatewayAssets, sendAsset, type GatewayAssets } from './ui/assets';
 
-const startRunSchema = {
+/** The body of POST /v1/agents/:agentId/runs. */
+export const startRunSchema = {
   type: 'object',
   properties: {
     input: { type: 'string', minLength: 1, maxLength: 32_000 },
@@ -26,7 +27,8 @@ const startRunSchema = {
   additionalProperties: false,
 } as const;
 
-const decisionSchema = {
+/** The body of POST /v1/runs/:runId/approvals/:stepId. */
+export const decisionSchema = {
   type: 'object',
   properties: {
     decision: { enum: ['approve', 'reject'] },

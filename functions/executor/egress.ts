@@ -11,9 +11,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import { meshEgressUrl, TLS_ORIGINATION_ENV } from '../../shared/deploy/egress-hosts';
 import { DdoError } from '../../shared/errors';
+import { parseYamlDocuments } from '../../shared/yaml-reader';
 
 /** A request to a host that is not declared (or a loopback address that is not listed). */
 export class EgressDeniedError extends DdoError {
@@ -47,8 +47,8 @@ export function loadDeclaredHosts(dir: string): string[] {
         const text = fs.readFileSync(full, 'utf8');
         // Parsing YAML dominates the executor's cold start; most of istio/ declares no hosts.
         if (!/^kind:\s*ServiceEntry\b/m.test(text)) continue;
-        for (const doc of parseAllDocuments(text)) {
-          const obj = doc.toJSON() as { kind?: string; spec?: { hosts?: unknown } } | null;
+        for (const doc of parseYamlDocuments(text)) {
+          const obj = doc as { kind?: string; spec?: { hosts?: unknown } } | null;
           if (obj?.kind !== 'ServiceEntry' || !Array.isArray(obj.spec?.hosts)) continue;
           for (const h of obj.spec.hosts) if (typeof h === 'string') hosts.add(h.toLowerCase());
         }

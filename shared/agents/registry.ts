@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from '../yaml-reader';
 import { ConfigError, NotFoundError } from '../errors';
 import { describeError, validatorFor } from '../schema';
 import { findTool } from '../tools/catalogue';

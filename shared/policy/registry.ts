@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from '../yaml-reader';
 import type { AgentDefinition } from '../agents/schema';
 import { ConfigError } from '../errors';
 import { describeError, validatorFor } from '../schema';
