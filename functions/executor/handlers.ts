@@ -23,7 +23,7 @@ import {
 import type { Emitter, OutgoingEvent } from '../../shared/events/emit';
 import type { Logger } from '../../shared/log';
 import { findTool } from '../../shared/tools/catalogue';
-import { EventReply, type EventHandlers } from '../../shared/runtime/boundary';
+import { EventReply, type EventHandlers } from '../../shared/runtime/event-boundary';
 import { OnceCache } from './once';
 import type { ProviderRegistry } from './providers';
 import { scrub } from './providers/failure';

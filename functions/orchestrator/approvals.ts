@@ -7,7 +7,7 @@
  */
 import type { CloudEventV1 } from 'cloudevents';
 import { EventTypes, type ApprovalDecided } from '../../shared/events/catalogue';
-import { EventReply, type EventHandlers } from '../../shared/runtime/boundary';
+import { EventReply, type EventHandlers } from '../../shared/runtime/event-boundary';
 import { onApprovalDecided } from './approval-transitions';
 import type { RunEngine } from './engine';
 import { toView, type RunState, type RunView } from './run-state';

@@ -15,7 +15,7 @@ import {
 import { stableId } from '../../shared/ids';
 import type { AgentRegistry } from '../../shared/agents/registry';
 import { DEFAULT_HISTORY_TURNS, DEFAULT_STEP_TIMEOUT_SECONDS } from '../../shared/agents/schema';
-import { EventReply, type EventHandlers } from '../../shared/runtime/boundary';
+import { EventReply, type EventHandlers } from '../../shared/runtime/event-boundary';
 import { budgetsOf, loadPolicies, policiesFor, pricesOf, redactWith } from '../../shared/policy/registry';
 import type { Applied, RunEngine } from './engine';
 import type { MemoryClient } from './memory-client';

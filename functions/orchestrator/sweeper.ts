@@ -12,7 +12,7 @@ import { parse, type SettingsSpec } from '../../shared/config';
 import { EventTypes, type SweepRequested } from '../../shared/events/catalogue';
 import type { OutgoingEvent } from '../../shared/events/emit';
 import type { Logger } from '../../shared/log';
-import type { EventHandlers } from '../../shared/runtime/boundary';
+import type { EventHandlers } from '../../shared/runtime/event-boundary';
 import type { RunEngine } from './engine';
 import type { MemoryClient } from './memory-client';
 import type { RunState } from './run-state';

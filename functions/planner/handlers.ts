@@ -18,7 +18,7 @@ import {
 } from '../../shared/events/catalogue';
 import type { OutgoingEvent } from '../../shared/events/emit';
 import { callUsageOf, type ChatMessage } from '../../shared/model/types';
-import { EventReply, type EventHandlers } from '../../shared/runtime/boundary';
+import { EventReply, type EventHandlers } from '../../shared/runtime/event-boundary';
 import { buildPlan } from './plan';
 
 export const MAX_PLAN_ATTEMPTS = 2;

@@ -7,7 +7,8 @@ import { loadAgents } from '../../shared/agents/registry';
 import { loadSettings } from '../../shared/config';
 import { brokerEmitter } from '../../shared/events/emit';
 import { createLogger } from '../../shared/log';
-import { eventBoundary, httpBoundary } from '../../shared/runtime/boundary';
+import { httpBoundary } from '../../shared/runtime/boundary';
+import { eventBoundary } from '../../shared/runtime/event-boundary';
 import { brokerSetting } from '../../shared/settings';
 import { plannerHandlers } from './handlers';
 

@@ -1,37 +1,16 @@
 /**
- * The one error boundary of every function. `httpBoundary` wraps an HTTP handler and maps any
- * error to problem+json; `eventBoundary` additionally parses and validates the CloudEvent,
- * dispatches it by type and sends on the events the handler produced. Client faults are logged
- * at debug, server faults with their stack.
+ * The one error boundary of every function: `httpBoundary` wraps an HTTP handler and maps any
+ * error to problem+json. Client faults are logged at debug, server faults with their stack.
+ * Functions that take CloudEvents put `eventBoundary` (event-boundary.ts) inside it; the memory
+ * function takes none, so this module loads nothing of the CloudEvents SDK.
  */
 import type { Request, Response } from 'express';
-import type { CloudEventV1 } from 'cloudevents';
-import { BadRequestError, MethodNotAllowedError, asDdoError } from '../errors';
+import { BadRequestError, asDdoError } from '../errors';
 import { sendProblem } from '../http/problem';
-import { parseEvent } from '../events/receive';
-import { toBinaryMessage, type Emitter, type OutgoingEvent } from '../events/emit';
-import type { EventType } from '../events/catalogue';
-import { withLogContext, type Logger } from '../log';
+import type { Logger } from '../log';
 import { contextFrom, inSpan, SpanKind } from '../telemetry/tracing';
-import { eventAttributes } from '../telemetry/attributes';
 
 export type HttpHandler = (req: Request, res: Response) => Promise<void>;
-/**
- * What a handler sends on: events for the broker and, for a caller that is not the broker, an
- * answer body. A delivery from the broker (which asks for a reply) gets the last event as its
- * reply, so the most common hop costs no request of its own; the others are emitted first.
- */
-export class EventReply {
-  readonly events: OutgoingEvent[];
-
-  constructor(events: OutgoingEvent | OutgoingEvent[], readonly body?: unknown) {
-    this.events = Array.isArray(events) ? events : [events];
-  }
-}
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each handler narrows its own data type
-export type EventHandler = (event: CloudEventV1<any>) => Promise<unknown>;
-export type EventHandlers = Partial<Record<EventType, EventHandler>>;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -57,7 +36,7 @@ export function httpBoundary(log: Logger, handler: HttpHandler): (req: Request, 
     );
 }
 
-function traceHeadersOf(req: Request): { traceparent?: string; tracestate?: string } {
+export function traceHeadersOf(req: Request): { traceparent?: string; tracestate?: string } {
   const { traceparent, tracestate } = req.headers;
   return { traceparent: typeof traceparent === 'string' ? traceparent : undefined, tracestate: typeof tracestate === 'string' ? tracestate : undefined };
 }
@@ -75,58 +54,4 @@ async function handle(log: Logger, handler: HttpHandler, req: Request, res: Resp
     }
     sendProblem(res, e);
   }
-}
-
-/** Who sends the events handlers produce: the function's name and its broker emitter. */
-export interface EventOutlet {
-  service: string;
-  emitter: Emitter;
-}
-
-/**
- * Parses, validates and dispatches CloudEvents. A handler's return value is the answer body, or
- * an EventReply whose events go on: as the reply to a broker delivery (Knative and the local
- * broker send `Prefer: reply`) or, for a direct caller, emitted to the broker before answering.
- */
-export function eventBoundary(log: Logger, handlers: EventHandlers, outlet?: EventOutlet): HttpHandler {
-  return async (req, res) => {
-    if (req.method !== 'POST') throw new MethodNotAllowedError(req.method, ['POST']);
-    const event = parseEvent(req.headers, rawText(req));
-    const handler = handlers[event.type as EventType];
-    if (!handler) throw new BadRequestError(`This service does not handle ${event.type} events.`, 'type');
-    // The distributed-tracing extension first; the plain W3C header when only that came.
-    const headers = event.traceparent
-      ? { traceparent: String(event.traceparent), tracestate: event.tracestate ? String(event.tracestate) : undefined }
-      : traceHeadersOf(req);
-    const traceId = /^00-([0-9a-f]{32})-/.exec(headers.traceparent ?? '')?.[1];
-    const wantsReply = /\breply\b/i.test(String(req.headers.prefer ?? ''));
-    const answer = await inSpan(
-      `process ${event.type}`,
-      { kind: SpanKind.CONSUMER, parent: contextFrom(headers), attributes: eventAttributes(event) },
-      () =>
-        withLogContext({ traceId }, async () => {
-          const result = await handler(event);
-          if (!(result instanceof EventReply)) return { body: result };
-          // Built inside the span, so the events carry this delivery's trace context.
-          return { body: result.body, reply: await sendOn(result.events, wantsReply, outlet) };
-        }),
-    );
-    if (answer.reply) {
-      const body = Buffer.from(answer.reply.body);
-      res.writeHead(200, { ...answer.reply.headers, 'content-length': body.length });
-      res.end(body);
-    } else if (answer.body === undefined) res.status(204).end();
-    else res.status(200).json(answer.body);
-  };
-}
-
-/** Emits all events but the one that becomes the reply; returns that reply's HTTP message. */
-async function sendOn(events: OutgoingEvent[], wantsReply: boolean, outlet?: EventOutlet) {
-  if (events.length === 0) return undefined;
-  if (!outlet) throw new Error('A handler produced events, but this function has no broker to send them to.');
-  const last = events[events.length - 1];
-  const reply = wantsReply ? toBinaryMessage(outlet.service, last) : undefined;
-  const emitted = wantsReply ? events.slice(0, -1) : events;
-  if (emitted.length > 0) await outlet.emitter.emit(emitted);
-  return reply;
 }

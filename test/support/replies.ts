@@ -4,7 +4,7 @@
  * sends them, so a test sees everything the function would have sent to the broker.
  */
 import type { OutgoingEvent } from '../../shared/events/emit';
-import { EventReply, type EventHandler, type EventHandlers } from '../../shared/runtime/boundary';
+import { EventReply, type EventHandler, type EventHandlers } from '../../shared/runtime/event-boundary';
 
 export function collectReplies(handlers: EventHandlers, into: OutgoingEvent[]): EventHandlers {
   const wrapped: EventHandlers = {};

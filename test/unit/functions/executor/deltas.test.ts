@@ -11,7 +11,7 @@ import { createTools } from '../../../../functions/executor/tools';
 import { EventTypes, type ModelDelta, type ModelRequested } from '../../../../shared/events/catalogue';
 import type { OutgoingEvent } from '../../../../shared/events/emit';
 import type { ModelRequest } from '../../../../shared/model/types';
-import { EventReply } from '../../../../shared/runtime/boundary';
+import { EventReply } from '../../../../shared/runtime/event-boundary';
 import { makeAgent, TEST_RETRY } from '../../../providers/harness';
 
 /** A provider that yields `bursts` of pieces, waiting `gapMs` between bursts. */
