@@ -13,7 +13,8 @@ export interface LogEntry {
 }
 
 export interface OrchestratorClient {
-  startRun(request: Required<Omit<RunRequested, 'sessionId'>> & { sessionId?: string }): Promise<RunView>;
+  /** Starts a run; with `waitMs`, the answer comes once the run settles or that time has passed. */
+  startRun(request: Required<Omit<RunRequested, 'sessionId'>> & { sessionId?: string }, waitMs?: number): Promise<RunView>;
   /** Sends a person's decision about a held step; the reply says what became of it. */
   decideApproval(decision: ApprovalDecided): Promise<ApprovalReply>;
   getRun(tenant: string, runId: string, waitMs: number): Promise<RunView>;
@@ -27,9 +28,10 @@ export function orchestratorClient(baseUrl: string): OrchestratorClient {
   const runUrl = (tenant: string, runId: string) =>
     `${baseUrl}/v1/tenants/${encodeURIComponent(tenant)}/runs/${encodeURIComponent(runId)}`;
   return {
-    async startRun(request) {
+    async startRun(request, waitMs = 0) {
       // The run id doubles as the event id: a retried start is the same event, so it is idempotent.
-      return sendEvent<RunView>(baseUrl, { type: EventTypes.runRequested, id: request.runId, data: request });
+      const event: OutgoingEvent = { type: EventTypes.runRequested, id: request.runId, data: request };
+      return sendEvent<RunView>(baseUrl, event, waitMs);
     },
     async decideApproval(decision) {
       // The id names run, iteration, step and decision: a repeated decision is a duplicate event.
@@ -53,8 +55,13 @@ export function orchestratorClient(baseUrl: string): OrchestratorClient {
   };
 }
 
-/** Posts one CloudEvent (binary mode) to the orchestrator and returns its JSON reply. */
-async function sendEvent<T>(baseUrl: string, event: OutgoingEvent): Promise<T> {
-  const { headers, body } = toBinaryMessage('api-gateway', event);
-  return (await requestJson<T>('POST', `${baseUrl}/`, undefined, { headers, rawBody: body, timeoutMs: 15_000 })).body;
+/**
+ * Posts one CloudEvent (binary mode) to the orchestrator and returns its JSON reply; `waitMs`
+ * (the ddo-wait-ms header) lets the orchestrator hold the answer until the run settles.
+ */
+async function sendEvent<T>(baseUrl: string, event: OutgoingEvent, waitMs = 0): Promise<T> {
+  const message = toBinaryMessage('api-gateway', event);
+  const headers = waitMs > 0 ? { ...message.headers, 'ddo-wait-ms': String(waitMs) } : message.headers;
+  const options = { headers, rawBody: message.body, timeoutMs: waitMs + 15_000 };
+  return (await requestJson<T>('POST', `${baseUrl}/`, undefined, options)).body;
 }

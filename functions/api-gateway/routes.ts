@@ -107,12 +107,13 @@ export function gatewayRouter(deps: GatewayDeps): Router {
     await deps.limiter.admitRun(who.keyId, runId, isFinished);
     let run;
     try {
-      run = await deps.orchestrator.startRun({ tenant: who.tenant, agentId: agent.id, runId, input: body.input, sessionId: body.sessionId });
+      const request = { tenant: who.tenant, agentId: agent.id, runId, input: body.input, sessionId: body.sessionId };
+      // One request starts the run and, when asked to wait, answers once it settles.
+      run = await deps.orchestrator.startRun(request, wait * 1_000);
     } catch (err) {
       deps.limiter.release(who.keyId, runId);
       throw err;
     }
-    if (wait > 0 && run.status === 'running') run = await deps.orchestrator.getRun(who.tenant, runId, wait * 1_000);
     // A run awaiting approval does not count as in flight: it uses nothing while it waits.
     if (isSettled(run.status)) deps.limiter.release(who.keyId, runId);
     const hasEnded = run.status === 'completed' || run.status === 'failed';

@@ -175,10 +175,13 @@ export class RunEngine {
     return 'redriven';
   }
 
-  /** Resolves with the run once it is finished or awaits approval, or `waitMs` has passed. */
-  async waitForRun(tenant: string, runId: string, waitMs: number): Promise<RunState | undefined> {
+  /**
+   * Resolves with the run once it is finished or awaits approval, or `waitMs` has passed.
+   * `from` is the run as the caller just had it (a run it created), which saves the first read.
+   */
+  async waitForRun(tenant: string, runId: string, waitMs: number, from?: RunState): Promise<RunState | undefined> {
     const until = this.now() + waitMs;
-    let state = await this.read(tenant, runId);
+    let state = from ? (this.cache.get(`${tenant}/${runId}`)?.state ?? from) : await this.read(tenant, runId);
     for (;;) {
       // A run awaiting approval will not move without a person, so waiting longer is pointless.
       if (!state || isSettled(state.status) || this.now() >= until) return state;

@@ -15,7 +15,7 @@ import {
 import { stableId } from '../../shared/ids';
 import type { AgentRegistry } from '../../shared/agents/registry';
 import { DEFAULT_HISTORY_TURNS, DEFAULT_STEP_TIMEOUT_SECONDS } from '../../shared/agents/schema';
-import { EventReply, type EventHandlers } from '../../shared/runtime/event-boundary';
+import { EventReply, type Delivery, type EventHandlers } from '../../shared/runtime/event-boundary';
 import { budgetsOf, loadPolicies, policiesFor, pricesOf, redactWith } from '../../shared/policy/registry';
 import type { Applied, RunEngine } from './engine';
 import type { MemoryClient } from './memory-client';
@@ -31,7 +31,7 @@ const replyOf = async (applied: Promise<Applied>) => new EventReply((await appli
 /** Builds the handlers for every event type the orchestrator subscribes to. */
 export function orchestratorHandlers(agents: AgentRegistry, memory: MemoryClient, engine: RunEngine, now = Date.now): EventHandlers {
   return {
-    [EventTypes.runRequested]: async (event: CloudEventV1<RunRequested>) => {
+    [EventTypes.runRequested]: async (event: CloudEventV1<RunRequested>, delivery?: Delivery) => {
       const data = event.data as RunRequested;
       const agent = agents.get(data.agentId);
       // A 4xx, not a 404: Knative retries 404s, and an unknown agent will not appear by retrying.
@@ -76,7 +76,11 @@ export function orchestratorHandlers(agents: AgentRegistry, memory: MemoryClient
         startedAt,
       );
       const { state, events } = await engine.create(start, eventKey(event));
-      return new EventReply(events, toView(state));
+      // A caller that waits (the api-gateway) is answered once the run settles, in this request.
+      const waitMs = delivery?.waitMs ?? 0;
+      if (waitMs === 0) return new EventReply(events, toView(state));
+      const settled = async () => toView((await engine.waitForRun(state.tenant, state.runId, waitMs, state)) ?? state);
+      return new EventReply(events, settled);
     },
 
     [EventTypes.planCreated]: async (event: CloudEventV1<PlanCreated>) => {

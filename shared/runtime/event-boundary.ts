@@ -13,6 +13,9 @@ import { contextFrom, inSpan, SpanKind } from '../telemetry/tracing';
 import { eventAttributes } from '../telemetry/attributes';
 import { rawText, traceHeadersOf, type HttpHandler } from './boundary';
 
+/** An answer worked out only once the events are sent, for example one that waits for them. */
+export type LaterAnswer = () => Promise<unknown>;
+
 /**
  * What a handler sends on: events for the broker and, for a caller that is not the broker, an
  * answer body. A delivery from the broker (which asks for a reply) gets the last event as its
@@ -26,8 +29,17 @@ export class EventReply {
   }
 }
 
+/** What a handler learns from the request besides the event. */
+export interface Delivery {
+  /** How long a direct caller will wait for its answer (`ddo-wait-ms`); 0 for the broker. */
+  waitMs: number;
+}
+
+const WAIT_HEADER = 'ddo-wait-ms';
+const MAX_WAIT_MS = 60_000;
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each handler narrows its own data type
-export type EventHandler = (event: CloudEventV1<any>) => Promise<unknown>;
+export type EventHandler = (event: CloudEventV1<any>, delivery?: Delivery) => Promise<unknown>;
 export type EventHandlers = Partial<Record<EventType, EventHandler>>;
 
 /** Who sends the events handlers produce: the function's name and its broker emitter. */
@@ -53,15 +65,18 @@ export function eventBoundary(log: Logger, handlers: EventHandlers, outlet?: Eve
       : traceHeadersOf(req);
     const traceId = /^00-([0-9a-f]{32})-/.exec(headers.traceparent ?? '')?.[1];
     const wantsReply = /\breply\b/i.test(String(req.headers.prefer ?? ''));
+    const delivery = { waitMs: wantsReply ? 0 : waitOf(req.headers[WAIT_HEADER]) };
     const answer = await inSpan(
       `process ${event.type}`,
       { kind: SpanKind.CONSUMER, parent: contextFrom(headers), attributes: eventAttributes(event) },
       () =>
         withLogContext({ traceId }, async () => {
-          const result = await handler(event);
+          const result = await handler(event, delivery);
           if (!(result instanceof EventReply)) return { body: result };
           // Built inside the span, so the events carry this delivery's trace context.
-          return { body: result.body, reply: await sendOn(result.events, wantsReply, outlet) };
+          const reply = await sendOn(result.events, wantsReply, outlet);
+          if (reply) return { reply };
+          return { body: typeof result.body === 'function' ? await (result.body as LaterAnswer)() : result.body };
         }),
     );
     if (answer.reply) {
@@ -71,6 +86,15 @@ export function eventBoundary(log: Logger, handlers: EventHandlers, outlet?: Eve
     } else if (answer.body === undefined) res.status(204).end();
     else res.status(200).json(answer.body);
   };
+}
+
+function waitOf(raw: string | string[] | undefined): number {
+  if (raw === undefined) return 0;
+  const ms = Number(raw);
+  if (typeof raw !== 'string' || !/^\d+$/.test(raw) || ms > MAX_WAIT_MS) {
+    throw new BadRequestError(`${WAIT_HEADER} must be a whole number of milliseconds from 0 to ${MAX_WAIT_MS}.`, WAIT_HEADER);
+  }
+  return ms;
 }
 
 /** Emits all events but the one that becomes the reply; returns that reply's HTTP message. */

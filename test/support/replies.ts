@@ -9,8 +9,8 @@ import { EventReply, type EventHandler, type EventHandlers } from '../../shared/
 export function collectReplies(handlers: EventHandlers, into: OutgoingEvent[]): EventHandlers {
   const wrapped: EventHandlers = {};
   for (const [type, handler] of Object.entries(handlers) as Array<[keyof EventHandlers, EventHandler]>) {
-    wrapped[type] = async (event) => {
-      const result = await handler(event);
+    wrapped[type] = async (event, delivery) => {
+      const result = await handler(event, delivery);
       if (result instanceof EventReply) into.push(...result.events);
       return result;
     };
