@@ -14,7 +14,7 @@ export interface LogEntry {
 
 export interface OrchestratorClient {
   /** Starts a run; with `waitMs`, the answer comes once the run settles or that time has passed. */
-  startRun(request: Required<Omit<RunRequested, 'sessionId'>> & { sessionId?: string }, waitMs?: number): Promise<RunView>;
+  startRun(request: Required<Omit<RunRequested, 'sessionId' | 'stream'>> & Pick<RunRequested, 'sessionId' | 'stream'>, waitMs?: number): Promise<RunView>;
   /** Sends a person's decision about a held step; the reply says what became of it. */
   decideApproval(decision: ApprovalDecided): Promise<ApprovalReply>;
   getRun(tenant: string, runId: string, waitMs: number): Promise<RunView>;

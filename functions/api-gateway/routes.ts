@@ -107,7 +107,9 @@ export function gatewayRouter(deps: GatewayDeps): Router {
     await deps.limiter.admitRun(who.keyId, runId, isFinished);
     let run;
     try {
-      const request = { tenant: who.tenant, agentId: agent.id, runId, input: body.input, sessionId: body.sessionId };
+      const { input, sessionId } = body;
+      // A caller that waits gets the answer whole, so its pieces are not streamed to nobody.
+      const request = { tenant: who.tenant, agentId: agent.id, runId, input, sessionId, ...(wait > 0 ? { stream: false } : {}) };
       // One request starts the run and, when asked to wait, answers once it settles.
       run = await deps.orchestrator.startRun(request, wait * 1_000);
     } catch (err) {

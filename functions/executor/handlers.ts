@@ -97,8 +97,10 @@ export function executorHandlers(deps: ExecutorDeps): EventHandlers {
             messages,
             async () => {
               // Redaction needs the whole answer (a secret may span pieces), so a governed agent's
-              // answer is not streamed; it arrives whole with the reply.
-              const deltas = gov.isGoverned ? undefined : deltaSender(deps, data);
+              // answer is not streamed; it arrives whole with the reply, as it does for a run
+              // whose starter waits for the answer (nobody would see the pieces).
+              const isStreamed = !gov.isGoverned && data.stream !== false;
+              const deltas = isStreamed ? deltaSender(deps, data) : undefined;
               const r = await runModelTurn(deps, chain, { messages, tools, onDelta: deltas?.send });
               await deltas?.sent();
               return gov.isGoverned ? gov.afterModel(r) : r;

@@ -72,6 +72,7 @@ export function orchestratorHandlers(agents: AgentRegistry, memory: MemoryClient
           ...(windowUsage ? { windowUsage } : {}),
           prices: pricesOf(policies),
           modelChain: [agent.model, ...(agent.model.fallbacks ?? [])].map((m) => `${m.provider}/${m.name}`),
+          ...(data.stream === false ? { stream: false } : {}),
         },
         startedAt,
       );

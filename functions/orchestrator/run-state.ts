@@ -109,6 +109,8 @@ export interface RunState {
   prices?: PriceTable;
   /** The agent's models (`provider/name`, primary then fallbacks), to price the next call. */
   modelChain?: string[];
+  /** False when the run's starter waits for the whole answer: model turns stream no pieces. */
+  stream?: boolean;
   /** Held calls waiting for a decision; non-empty exactly while status is awaiting_approval. */
   pendingApprovals?: PendingApproval[];
   /** Decisions taken, by step id (the latest iteration's wins). */

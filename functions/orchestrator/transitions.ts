@@ -52,6 +52,8 @@ export interface StartInput {
   prices?: PriceTable;
   /** The agent's models as `provider/name`, primary first, to price the next call. */
   modelChain?: string[];
+  /** False when the starter waits for the whole answer (no pieces streamed). */
+  stream?: boolean;
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -89,6 +91,7 @@ export function startRun(input: StartInput, now: number): Transition {
     ...(input.windowUsage ? { windowUsage: input.windowUsage } : {}),
     ...(input.prices ? { prices: input.prices } : {}),
     ...(input.modelChain?.length ? { modelChain: input.modelChain } : {}),
+    ...(input.stream === false ? { stream: false } : {}),
   };
   const log = [
     entry(now, { type: 'status', status: 'running', iteration: 1 }),
@@ -240,6 +243,7 @@ function toPlan(
         messages: outgoingMessages(state, now),
         stepsLeft: state.limits.maxSteps - state.stepsUsed,
         ...(proposal ? { proposal } : {}),
+        ...(state.stream === false ? { stream: false } : {}),
       },
     },
   ];
@@ -273,6 +277,7 @@ export function toReflect(state: RunState, log: Record<string, unknown>[], now: 
         attempt: 1,
         messages: outgoingMessages(state, now),
         stepsLeft: state.limits.maxSteps - state.stepsUsed,
+        ...(state.stream === false ? { stream: false } : {}),
       },
     },
   ];

@@ -42,7 +42,8 @@ export function plannerHandlers(agents: AgentRegistry): EventHandlers {
         const assistant: ChatMessage = { role: 'assistant', toolCalls: data.proposal };
         if (problems.length === 0) return new EventReply(planCreated({ ...ref, plan, assistant }));
       }
-      return new EventReply(modelRequest({ ...ref, purpose: 'plan', attempt: 1, messages: data.messages, stepsLeft: data.stepsLeft }));
+      const { messages, stepsLeft, stream } = data;
+      return new EventReply(modelRequest({ ...ref, purpose: 'plan', attempt: 1, messages, stepsLeft, ...(stream === false ? { stream } : {}) }));
     },
 
     [EventTypes.modelCompleted]: async (event: CloudEventV1<ModelCompleted>) => {
@@ -81,7 +82,8 @@ export function plannerHandlers(agents: AgentRegistry): EventHandlers {
       }));
       const messages = [...data.messages, assistant, ...repair];
       if (repair.length === 0) messages.push({ role: 'user', content: `Your reply was not a valid plan: ${summary} Try again.` });
-      return new EventReply(modelRequest({ ...ref, purpose: 'plan', attempt: data.attempt + 1, messages, stepsLeft: data.stepsLeft }));
+      const next = { ...ref, purpose: 'plan' as const, attempt: data.attempt + 1, messages, stepsLeft: data.stepsLeft };
+      return new EventReply(modelRequest(data.stream === false ? { ...next, stream: false } : next));
     },
   };
 }

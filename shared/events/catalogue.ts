@@ -176,12 +176,15 @@ export interface RunRequested {
   runId?: string;
   sessionId?: string;
   input: string;
+  /** False: the caller waits for the whole answer, so its pieces are not streamed (default true). */
+  stream?: boolean;
 }
 
 export interface PlanRequested extends RunRef {
   messages: ChatMessage[];
   proposal?: ToolCall[];
   stepsLeft: number;
+  stream?: boolean;
 }
 
 export interface ModelDelta extends RunRef {
@@ -195,6 +198,8 @@ export interface ModelRequested extends RunRef {
   attempt: number;
   messages: ChatMessage[];
   stepsLeft: number;
+  /** False: send no model.delta pieces; the answer arrives whole with the reply. */
+  stream?: boolean;
 }
 
 export interface ModelCompleted extends ModelRequested {

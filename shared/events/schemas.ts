@@ -114,6 +114,8 @@ const policyDecision = {
 /** The policy decisions about the call a reply reports, for the run's event log. */
 const policyDecisions = { type: 'array', items: policyDecision, maxItems: 64 } as const;
 const purpose = { enum: ['plan', 'reflect'] } as const;
+/** False when nobody watches the run's answer arrive, so its pieces are not streamed. */
+const stream = { type: 'boolean' } as const;
 
 export const runRequestedData = {
   type: 'object',
@@ -123,6 +125,7 @@ export const runRequestedData = {
     runId: id,
     sessionId: id,
     input: { type: 'string', minLength: 1, maxLength: 32_000 },
+    stream,
   },
   required: ['tenant', 'agentId', 'input'],
   additionalProperties: false,
@@ -135,6 +138,7 @@ export const planRequestedData = {
     messages,
     proposal: { type: 'array', items: toolCall, maxItems: 64 },
     stepsLeft: { type: 'integer', minimum: 0 },
+    stream,
   },
   required: [...runRefRequired, 'messages', 'stepsLeft'],
   additionalProperties: false,
@@ -148,6 +152,7 @@ export const modelRequestedData = {
     attempt: { type: 'integer', minimum: 1, maximum: 10 },
     messages,
     stepsLeft: { type: 'integer', minimum: 0 },
+    stream,
   },
   required: [...runRefRequired, 'purpose', 'attempt', 'messages', 'stepsLeft'],
   additionalProperties: false,
@@ -161,6 +166,7 @@ export const modelCompletedData = {
     attempt: { type: 'integer', minimum: 1, maximum: 10 },
     messages,
     stepsLeft: { type: 'integer', minimum: 0 },
+    stream,
     reply: {
       type: 'object',
       properties: {

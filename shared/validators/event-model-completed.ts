@@ -3,7 +3,7 @@
 // @ts-nocheck -- ajv generated and checks this code; tsc only transpiles it.
 /* eslint-disable */
 export const validate = validate10;
-const schema11 = {"type":"object","properties":{"tenant":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"runId":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"agentId":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"iteration":{"type":"integer","minimum":1,"maximum":1000},"purpose":{"enum":["plan","reflect"]},"attempt":{"type":"integer","minimum":1,"maximum":10},"messages":{"type":"array","items":{"type":"object","properties":{"role":{"enum":["system","user","assistant","tool"]},"content":{"type":"string","maxLength":200000},"toolCalls":{"type":"array","items":{"type":"object","properties":{"id":{"type":"string","maxLength":256},"name":{"type":"string","maxLength":128},"arguments":{"type":"object"}},"required":["id","name","arguments"],"additionalProperties":false},"maxItems":64},"toolCallId":{"type":"string","maxLength":256},"name":{"type":"string","maxLength":128},"isError":{"type":"boolean"}},"required":["role"],"additionalProperties":false},"maxItems":2000},"stepsLeft":{"type":"integer","minimum":0},"reply":{"type":"object","properties":{"provider":{"type":"string","maxLength":64},"model":{"type":"string","maxLength":256},"text":{"type":"string","maxLength":200000},"toolCalls":{"type":"array","items":{"type":"object","properties":{"id":{"type":"string","maxLength":256},"name":{"type":"string","maxLength":128},"arguments":{"type":"object"}},"required":["id","name","arguments"],"additionalProperties":false},"maxItems":64},"usage":{"type":"object","properties":{"inputTokens":{"type":"integer","minimum":0},"outputTokens":{"type":"integer","minimum":0}},"required":["inputTokens","outputTokens"],"additionalProperties":false},"finishReason":{"enum":["stop","tool_calls","length","error"]},"latencyMs":{"type":"number","minimum":0}},"required":["provider","model","toolCalls","usage","finishReason"],"additionalProperties":false},"error":{"type":"object","properties":{"reason":{"type":"string","maxLength":64},"message":{"type":"string","maxLength":4000}},"required":["reason","message"],"additionalProperties":false},"policy":{"type":"array","items":{"type":"object","properties":{"policyId":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"policyVersion":{"type":"string","maxLength":64},"stage":{"enum":["before","after"]},"outcome":{"enum":["allow","deny","redact","hold","approve","reject","budget_stop"]},"rule":{"type":"string","maxLength":512},"reason":{"type":"string","maxLength":2000},"redactions":{"type":"object","additionalProperties":{"type":"integer","minimum":0}},"inputSha256":{"type":"string","pattern":"^[0-9a-f]{64}$"}},"required":["policyId","policyVersion","stage","outcome","inputSha256"],"additionalProperties":false},"maxItems":64}},"required":["tenant","runId","agentId","iteration","purpose","attempt","messages","stepsLeft"],"additionalProperties":false};
+const schema11 = {"type":"object","properties":{"tenant":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"runId":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"agentId":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"iteration":{"type":"integer","minimum":1,"maximum":1000},"purpose":{"enum":["plan","reflect"]},"attempt":{"type":"integer","minimum":1,"maximum":10},"messages":{"type":"array","items":{"type":"object","properties":{"role":{"enum":["system","user","assistant","tool"]},"content":{"type":"string","maxLength":200000},"toolCalls":{"type":"array","items":{"type":"object","properties":{"id":{"type":"string","maxLength":256},"name":{"type":"string","maxLength":128},"arguments":{"type":"object"}},"required":["id","name","arguments"],"additionalProperties":false},"maxItems":64},"toolCallId":{"type":"string","maxLength":256},"name":{"type":"string","maxLength":128},"isError":{"type":"boolean"}},"required":["role"],"additionalProperties":false},"maxItems":2000},"stepsLeft":{"type":"integer","minimum":0},"stream":{"type":"boolean"},"reply":{"type":"object","properties":{"provider":{"type":"string","maxLength":64},"model":{"type":"string","maxLength":256},"text":{"type":"string","maxLength":200000},"toolCalls":{"type":"array","items":{"type":"object","properties":{"id":{"type":"string","maxLength":256},"name":{"type":"string","maxLength":128},"arguments":{"type":"object"}},"required":["id","name","arguments"],"additionalProperties":false},"maxItems":64},"usage":{"type":"object","properties":{"inputTokens":{"type":"integer","minimum":0},"outputTokens":{"type":"integer","minimum":0}},"required":["inputTokens","outputTokens"],"additionalProperties":false},"finishReason":{"enum":["stop","tool_calls","length","error"]},"latencyMs":{"type":"number","minimum":0}},"required":["provider","model","toolCalls","usage","finishReason"],"additionalProperties":false},"error":{"type":"object","properties":{"reason":{"type":"string","maxLength":64},"message":{"type":"string","maxLength":4000}},"required":["reason","message"],"additionalProperties":false},"policy":{"type":"array","items":{"type":"object","properties":{"policyId":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"policyVersion":{"type":"string","maxLength":64},"stage":{"enum":["before","after"]},"outcome":{"enum":["allow","deny","redact","hold","approve","reject","budget_stop"]},"rule":{"type":"string","maxLength":512},"reason":{"type":"string","maxLength":2000},"redactions":{"type":"object","additionalProperties":{"type":"integer","minimum":0}},"inputSha256":{"type":"string","pattern":"^[0-9a-f]{64}$"}},"required":["policyId","policyVersion","stage","outcome","inputSha256"],"additionalProperties":false},"maxItems":64}},"required":["tenant","runId","agentId","iteration","purpose","attempt","messages","stepsLeft"],"additionalProperties":false};
 const func2 = Object.prototype.hasOwnProperty;
 const func3 = require("ajv/dist/runtime/ucs2length").default;
 const pattern0 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$", "u");
@@ -444,32 +444,44 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.reply !== undefined){
-let data19 = data.reply;
+if(data.stream !== undefined){
 const _errs40 = errors;
-if(errors === _errs40){
-if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
+if(typeof data.stream !== "boolean"){
+validate10.errors = [{instancePath:instancePath+"/stream",schemaPath:"#/properties/stream/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+return false;
+}
+var valid0 = _errs40 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.reply !== undefined){
+let data20 = data.reply;
+const _errs42 = errors;
+if(errors === _errs42){
+if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
 let missing3;
-if((((((data19.provider === undefined) && (missing3 = "provider")) || ((data19.model === undefined) && (missing3 = "model"))) || ((data19.toolCalls === undefined) && (missing3 = "toolCalls"))) || ((data19.usage === undefined) && (missing3 = "usage"))) || ((data19.finishReason === undefined) && (missing3 = "finishReason"))){
+if((((((data20.provider === undefined) && (missing3 = "provider")) || ((data20.model === undefined) && (missing3 = "model"))) || ((data20.toolCalls === undefined) && (missing3 = "toolCalls"))) || ((data20.usage === undefined) && (missing3 = "usage"))) || ((data20.finishReason === undefined) && (missing3 = "finishReason"))){
 validate10.errors = [{instancePath:instancePath+"/reply",schemaPath:"#/properties/reply/required",keyword:"required",params:{missingProperty: missing3},message:"must have required property '"+missing3+"'"}];
 return false;
 }
 else {
-const _errs42 = errors;
-for(const key3 in data19){
+const _errs44 = errors;
+for(const key3 in data20){
 if(!(((((((key3 === "provider") || (key3 === "model")) || (key3 === "text")) || (key3 === "toolCalls")) || (key3 === "usage")) || (key3 === "finishReason")) || (key3 === "latencyMs"))){
 validate10.errors = [{instancePath:instancePath+"/reply",schemaPath:"#/properties/reply/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"}];
 return false;
 break;
 }
 }
-if(_errs42 === errors){
-if(data19.provider !== undefined){
-let data20 = data19.provider;
-const _errs43 = errors;
-if(errors === _errs43){
-if(typeof data20 === "string"){
-if(func3(data20) > 64){
+if(_errs44 === errors){
+if(data20.provider !== undefined){
+let data21 = data20.provider;
+const _errs45 = errors;
+if(errors === _errs45){
+if(typeof data21 === "string"){
+if(func3(data21) > 64){
 validate10.errors = [{instancePath:instancePath+"/reply/provider",schemaPath:"#/properties/reply/properties/provider/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"}];
 return false;
 }
@@ -479,18 +491,18 @@ validate10.errors = [{instancePath:instancePath+"/reply/provider",schemaPath:"#/
 return false;
 }
 }
-var valid5 = _errs43 === errors;
+var valid5 = _errs45 === errors;
 }
 else {
 var valid5 = true;
 }
 if(valid5){
-if(data19.model !== undefined){
-let data21 = data19.model;
-const _errs45 = errors;
-if(errors === _errs45){
-if(typeof data21 === "string"){
-if(func3(data21) > 256){
+if(data20.model !== undefined){
+let data22 = data20.model;
+const _errs47 = errors;
+if(errors === _errs47){
+if(typeof data22 === "string"){
+if(func3(data22) > 256){
 validate10.errors = [{instancePath:instancePath+"/reply/model",schemaPath:"#/properties/reply/properties/model/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"}];
 return false;
 }
@@ -500,18 +512,18 @@ validate10.errors = [{instancePath:instancePath+"/reply/model",schemaPath:"#/pro
 return false;
 }
 }
-var valid5 = _errs45 === errors;
+var valid5 = _errs47 === errors;
 }
 else {
 var valid5 = true;
 }
 if(valid5){
-if(data19.text !== undefined){
-let data22 = data19.text;
-const _errs47 = errors;
-if(errors === _errs47){
-if(typeof data22 === "string"){
-if(func3(data22) > 200000){
+if(data20.text !== undefined){
+let data23 = data20.text;
+const _errs49 = errors;
+if(errors === _errs49){
+if(typeof data23 === "string"){
+if(func3(data23) > 200000){
 validate10.errors = [{instancePath:instancePath+"/reply/text",schemaPath:"#/properties/reply/properties/text/maxLength",keyword:"maxLength",params:{limit: 200000},message:"must NOT have more than 200000 characters"}];
 return false;
 }
@@ -521,50 +533,50 @@ validate10.errors = [{instancePath:instancePath+"/reply/text",schemaPath:"#/prop
 return false;
 }
 }
-var valid5 = _errs47 === errors;
+var valid5 = _errs49 === errors;
 }
 else {
 var valid5 = true;
 }
 if(valid5){
-if(data19.toolCalls !== undefined){
-let data23 = data19.toolCalls;
-const _errs49 = errors;
-if(errors === _errs49){
-if(Array.isArray(data23)){
-if(data23.length > 64){
+if(data20.toolCalls !== undefined){
+let data24 = data20.toolCalls;
+const _errs51 = errors;
+if(errors === _errs51){
+if(Array.isArray(data24)){
+if(data24.length > 64){
 validate10.errors = [{instancePath:instancePath+"/reply/toolCalls",schemaPath:"#/properties/reply/properties/toolCalls/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"}];
 return false;
 }
 else {
 var valid6 = true;
-const len2 = data23.length;
+const len2 = data24.length;
 for(let i2=0; i2<len2; i2++){
-let data24 = data23[i2];
-const _errs51 = errors;
-if(errors === _errs51){
-if(data24 && typeof data24 == "object" && !Array.isArray(data24)){
+let data25 = data24[i2];
+const _errs53 = errors;
+if(errors === _errs53){
+if(data25 && typeof data25 == "object" && !Array.isArray(data25)){
 let missing4;
-if((((data24.id === undefined) && (missing4 = "id")) || ((data24.name === undefined) && (missing4 = "name"))) || ((data24.arguments === undefined) && (missing4 = "arguments"))){
+if((((data25.id === undefined) && (missing4 = "id")) || ((data25.name === undefined) && (missing4 = "name"))) || ((data25.arguments === undefined) && (missing4 = "arguments"))){
 validate10.errors = [{instancePath:instancePath+"/reply/toolCalls/" + i2,schemaPath:"#/properties/reply/properties/toolCalls/items/required",keyword:"required",params:{missingProperty: missing4},message:"must have required property '"+missing4+"'"}];
 return false;
 }
 else {
-const _errs53 = errors;
-for(const key4 in data24){
+const _errs55 = errors;
+for(const key4 in data25){
 if(!(((key4 === "id") || (key4 === "name")) || (key4 === "arguments"))){
 validate10.errors = [{instancePath:instancePath+"/reply/toolCalls/" + i2,schemaPath:"#/properties/reply/properties/toolCalls/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"}];
 return false;
 break;
 }
 }
-if(_errs53 === errors){
-if(data24.id !== undefined){
-let data25 = data24.id;
-const _errs54 = errors;
-if(errors === _errs54){
-if(typeof data25 === "string"){
-if(func3(data25) > 256){
+if(_errs55 === errors){
+if(data25.id !== undefined){
+let data26 = data25.id;
+const _errs56 = errors;
+if(errors === _errs56){
+if(typeof data26 === "string"){
+if(func3(data26) > 256){
 validate10.errors = [{instancePath:instancePath+"/reply/toolCalls/" + i2+"/id",schemaPath:"#/properties/reply/properties/toolCalls/items/properties/id/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"}];
 return false;
 }
@@ -574,18 +586,18 @@ validate10.errors = [{instancePath:instancePath+"/reply/toolCalls/" + i2+"/id",s
 return false;
 }
 }
-var valid7 = _errs54 === errors;
+var valid7 = _errs56 === errors;
 }
 else {
 var valid7 = true;
 }
 if(valid7){
-if(data24.name !== undefined){
-let data26 = data24.name;
-const _errs56 = errors;
-if(errors === _errs56){
-if(typeof data26 === "string"){
-if(func3(data26) > 128){
+if(data25.name !== undefined){
+let data27 = data25.name;
+const _errs58 = errors;
+if(errors === _errs58){
+if(typeof data27 === "string"){
+if(func3(data27) > 128){
 validate10.errors = [{instancePath:instancePath+"/reply/toolCalls/" + i2+"/name",schemaPath:"#/properties/reply/properties/toolCalls/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"}];
 return false;
 }
@@ -595,20 +607,20 @@ validate10.errors = [{instancePath:instancePath+"/reply/toolCalls/" + i2+"/name"
 return false;
 }
 }
-var valid7 = _errs56 === errors;
+var valid7 = _errs58 === errors;
 }
 else {
 var valid7 = true;
 }
 if(valid7){
-if(data24.arguments !== undefined){
-let data27 = data24.arguments;
-const _errs58 = errors;
-if(!(data27 && typeof data27 == "object" && !Array.isArray(data27))){
+if(data25.arguments !== undefined){
+let data28 = data25.arguments;
+const _errs60 = errors;
+if(!(data28 && typeof data28 == "object" && !Array.isArray(data28))){
 validate10.errors = [{instancePath:instancePath+"/reply/toolCalls/" + i2+"/arguments",schemaPath:"#/properties/reply/properties/toolCalls/items/properties/arguments/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
-var valid7 = _errs58 === errors;
+var valid7 = _errs60 === errors;
 }
 else {
 var valid7 = true;
@@ -623,7 +635,7 @@ validate10.errors = [{instancePath:instancePath+"/reply/toolCalls/" + i2,schemaP
 return false;
 }
 }
-var valid6 = _errs51 === errors;
+var valid6 = _errs53 === errors;
 if(!valid6){
 break;
 }
@@ -635,69 +647,69 @@ validate10.errors = [{instancePath:instancePath+"/reply/toolCalls",schemaPath:"#
 return false;
 }
 }
-var valid5 = _errs49 === errors;
+var valid5 = _errs51 === errors;
 }
 else {
 var valid5 = true;
 }
 if(valid5){
-if(data19.usage !== undefined){
-let data28 = data19.usage;
-const _errs60 = errors;
-if(errors === _errs60){
-if(data28 && typeof data28 == "object" && !Array.isArray(data28)){
+if(data20.usage !== undefined){
+let data29 = data20.usage;
+const _errs62 = errors;
+if(errors === _errs62){
+if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
 let missing5;
-if(((data28.inputTokens === undefined) && (missing5 = "inputTokens")) || ((data28.outputTokens === undefined) && (missing5 = "outputTokens"))){
+if(((data29.inputTokens === undefined) && (missing5 = "inputTokens")) || ((data29.outputTokens === undefined) && (missing5 = "outputTokens"))){
 validate10.errors = [{instancePath:instancePath+"/reply/usage",schemaPath:"#/properties/reply/properties/usage/required",keyword:"required",params:{missingProperty: missing5},message:"must have required property '"+missing5+"'"}];
 return false;
 }
 else {
-const _errs62 = errors;
-for(const key5 in data28){
+const _errs64 = errors;
+for(const key5 in data29){
 if(!((key5 === "inputTokens") || (key5 === "outputTokens"))){
 validate10.errors = [{instancePath:instancePath+"/reply/usage",schemaPath:"#/properties/reply/properties/usage/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"}];
 return false;
 break;
 }
 }
-if(_errs62 === errors){
-if(data28.inputTokens !== undefined){
-let data29 = data28.inputTokens;
-const _errs63 = errors;
-if(!((typeof data29 == "number") && (!(data29 % 1) && !isNaN(data29)))){
-validate10.errors = [{instancePath:instancePath+"/reply/usage/inputTokens",schemaPath:"#/properties/reply/properties/usage/properties/inputTokens/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs63){
-if(typeof data29 == "number"){
-if(data29 < 0 || isNaN(data29)){
-validate10.errors = [{instancePath:instancePath+"/reply/usage/inputTokens",schemaPath:"#/properties/reply/properties/usage/properties/inputTokens/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
-var valid8 = _errs63 === errors;
-}
-else {
-var valid8 = true;
-}
-if(valid8){
-if(data28.outputTokens !== undefined){
-let data30 = data28.outputTokens;
+if(_errs64 === errors){
+if(data29.inputTokens !== undefined){
+let data30 = data29.inputTokens;
 const _errs65 = errors;
 if(!((typeof data30 == "number") && (!(data30 % 1) && !isNaN(data30)))){
-validate10.errors = [{instancePath:instancePath+"/reply/usage/outputTokens",schemaPath:"#/properties/reply/properties/usage/properties/outputTokens/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate10.errors = [{instancePath:instancePath+"/reply/usage/inputTokens",schemaPath:"#/properties/reply/properties/usage/properties/inputTokens/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs65){
 if(typeof data30 == "number"){
 if(data30 < 0 || isNaN(data30)){
-validate10.errors = [{instancePath:instancePath+"/reply/usage/outputTokens",schemaPath:"#/properties/reply/properties/usage/properties/outputTokens/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate10.errors = [{instancePath:instancePath+"/reply/usage/inputTokens",schemaPath:"#/properties/reply/properties/usage/properties/inputTokens/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
 }
 var valid8 = _errs65 === errors;
+}
+else {
+var valid8 = true;
+}
+if(valid8){
+if(data29.outputTokens !== undefined){
+let data31 = data29.outputTokens;
+const _errs67 = errors;
+if(!((typeof data31 == "number") && (!(data31 % 1) && !isNaN(data31)))){
+validate10.errors = [{instancePath:instancePath+"/reply/usage/outputTokens",schemaPath:"#/properties/reply/properties/usage/properties/outputTokens/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs67){
+if(typeof data31 == "number"){
+if(data31 < 0 || isNaN(data31)){
+validate10.errors = [{instancePath:instancePath+"/reply/usage/outputTokens",schemaPath:"#/properties/reply/properties/usage/properties/outputTokens/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+}
+var valid8 = _errs67 === errors;
 }
 else {
 var valid8 = true;
@@ -711,31 +723,31 @@ validate10.errors = [{instancePath:instancePath+"/reply/usage",schemaPath:"#/pro
 return false;
 }
 }
-var valid5 = _errs60 === errors;
+var valid5 = _errs62 === errors;
 }
 else {
 var valid5 = true;
 }
 if(valid5){
-if(data19.finishReason !== undefined){
-let data31 = data19.finishReason;
-const _errs67 = errors;
-if(!((((data31 === "stop") || (data31 === "tool_calls")) || (data31 === "length")) || (data31 === "error"))){
+if(data20.finishReason !== undefined){
+let data32 = data20.finishReason;
+const _errs69 = errors;
+if(!((((data32 === "stop") || (data32 === "tool_calls")) || (data32 === "length")) || (data32 === "error"))){
 validate10.errors = [{instancePath:instancePath+"/reply/finishReason",schemaPath:"#/properties/reply/properties/finishReason/enum",keyword:"enum",params:{allowedValues: schema11.properties.reply.properties.finishReason.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
-var valid5 = _errs67 === errors;
+var valid5 = _errs69 === errors;
 }
 else {
 var valid5 = true;
 }
 if(valid5){
-if(data19.latencyMs !== undefined){
-let data32 = data19.latencyMs;
-const _errs68 = errors;
-if(errors === _errs68){
-if(typeof data32 == "number"){
-if(data32 < 0 || isNaN(data32)){
+if(data20.latencyMs !== undefined){
+let data33 = data20.latencyMs;
+const _errs70 = errors;
+if(errors === _errs70){
+if(typeof data33 == "number"){
+if(data33 < 0 || isNaN(data33)){
 validate10.errors = [{instancePath:instancePath+"/reply/latencyMs",schemaPath:"#/properties/reply/properties/latencyMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
@@ -745,7 +757,7 @@ validate10.errors = [{instancePath:instancePath+"/reply/latencyMs",schemaPath:"#
 return false;
 }
 }
-var valid5 = _errs68 === errors;
+var valid5 = _errs70 === errors;
 }
 else {
 var valid5 = true;
@@ -764,38 +776,38 @@ validate10.errors = [{instancePath:instancePath+"/reply",schemaPath:"#/propertie
 return false;
 }
 }
-var valid0 = _errs40 === errors;
+var valid0 = _errs42 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.error !== undefined){
-let data33 = data.error;
-const _errs70 = errors;
-if(errors === _errs70){
-if(data33 && typeof data33 == "object" && !Array.isArray(data33)){
+let data34 = data.error;
+const _errs72 = errors;
+if(errors === _errs72){
+if(data34 && typeof data34 == "object" && !Array.isArray(data34)){
 let missing6;
-if(((data33.reason === undefined) && (missing6 = "reason")) || ((data33.message === undefined) && (missing6 = "message"))){
+if(((data34.reason === undefined) && (missing6 = "reason")) || ((data34.message === undefined) && (missing6 = "message"))){
 validate10.errors = [{instancePath:instancePath+"/error",schemaPath:"#/properties/error/required",keyword:"required",params:{missingProperty: missing6},message:"must have required property '"+missing6+"'"}];
 return false;
 }
 else {
-const _errs72 = errors;
-for(const key6 in data33){
+const _errs74 = errors;
+for(const key6 in data34){
 if(!((key6 === "reason") || (key6 === "message"))){
 validate10.errors = [{instancePath:instancePath+"/error",schemaPath:"#/properties/error/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"}];
 return false;
 break;
 }
 }
-if(_errs72 === errors){
-if(data33.reason !== undefined){
-let data34 = data33.reason;
-const _errs73 = errors;
-if(errors === _errs73){
-if(typeof data34 === "string"){
-if(func3(data34) > 64){
+if(_errs74 === errors){
+if(data34.reason !== undefined){
+let data35 = data34.reason;
+const _errs75 = errors;
+if(errors === _errs75){
+if(typeof data35 === "string"){
+if(func3(data35) > 64){
 validate10.errors = [{instancePath:instancePath+"/error/reason",schemaPath:"#/properties/error/properties/reason/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"}];
 return false;
 }
@@ -805,18 +817,18 @@ validate10.errors = [{instancePath:instancePath+"/error/reason",schemaPath:"#/pr
 return false;
 }
 }
-var valid9 = _errs73 === errors;
+var valid9 = _errs75 === errors;
 }
 else {
 var valid9 = true;
 }
 if(valid9){
-if(data33.message !== undefined){
-let data35 = data33.message;
-const _errs75 = errors;
-if(errors === _errs75){
-if(typeof data35 === "string"){
-if(func3(data35) > 4000){
+if(data34.message !== undefined){
+let data36 = data34.message;
+const _errs77 = errors;
+if(errors === _errs77){
+if(typeof data36 === "string"){
+if(func3(data36) > 4000){
 validate10.errors = [{instancePath:instancePath+"/error/message",schemaPath:"#/properties/error/properties/message/maxLength",keyword:"maxLength",params:{limit: 4000},message:"must NOT have more than 4000 characters"}];
 return false;
 }
@@ -826,7 +838,7 @@ validate10.errors = [{instancePath:instancePath+"/error/message",schemaPath:"#/p
 return false;
 }
 }
-var valid9 = _errs75 === errors;
+var valid9 = _errs77 === errors;
 }
 else {
 var valid9 = true;
@@ -840,50 +852,50 @@ validate10.errors = [{instancePath:instancePath+"/error",schemaPath:"#/propertie
 return false;
 }
 }
-var valid0 = _errs70 === errors;
+var valid0 = _errs72 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.policy !== undefined){
-let data36 = data.policy;
-const _errs77 = errors;
-if(errors === _errs77){
-if(Array.isArray(data36)){
-if(data36.length > 64){
+let data37 = data.policy;
+const _errs79 = errors;
+if(errors === _errs79){
+if(Array.isArray(data37)){
+if(data37.length > 64){
 validate10.errors = [{instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"}];
 return false;
 }
 else {
 var valid10 = true;
-const len3 = data36.length;
+const len3 = data37.length;
 for(let i3=0; i3<len3; i3++){
-let data37 = data36[i3];
-const _errs79 = errors;
-if(errors === _errs79){
-if(data37 && typeof data37 == "object" && !Array.isArray(data37)){
+let data38 = data37[i3];
+const _errs81 = errors;
+if(errors === _errs81){
+if(data38 && typeof data38 == "object" && !Array.isArray(data38)){
 let missing7;
-if((((((data37.policyId === undefined) && (missing7 = "policyId")) || ((data37.policyVersion === undefined) && (missing7 = "policyVersion"))) || ((data37.stage === undefined) && (missing7 = "stage"))) || ((data37.outcome === undefined) && (missing7 = "outcome"))) || ((data37.inputSha256 === undefined) && (missing7 = "inputSha256"))){
+if((((((data38.policyId === undefined) && (missing7 = "policyId")) || ((data38.policyVersion === undefined) && (missing7 = "policyVersion"))) || ((data38.stage === undefined) && (missing7 = "stage"))) || ((data38.outcome === undefined) && (missing7 = "outcome"))) || ((data38.inputSha256 === undefined) && (missing7 = "inputSha256"))){
 validate10.errors = [{instancePath:instancePath+"/policy/" + i3,schemaPath:"#/properties/policy/items/required",keyword:"required",params:{missingProperty: missing7},message:"must have required property '"+missing7+"'"}];
 return false;
 }
 else {
-const _errs81 = errors;
-for(const key7 in data37){
+const _errs83 = errors;
+for(const key7 in data38){
 if(!((((((((key7 === "policyId") || (key7 === "policyVersion")) || (key7 === "stage")) || (key7 === "outcome")) || (key7 === "rule")) || (key7 === "reason")) || (key7 === "redactions")) || (key7 === "inputSha256"))){
 validate10.errors = [{instancePath:instancePath+"/policy/" + i3,schemaPath:"#/properties/policy/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"}];
 return false;
 break;
 }
 }
-if(_errs81 === errors){
-if(data37.policyId !== undefined){
-let data38 = data37.policyId;
-const _errs82 = errors;
-if(errors === _errs82){
-if(typeof data38 === "string"){
-if(!pattern0.test(data38)){
+if(_errs83 === errors){
+if(data38.policyId !== undefined){
+let data39 = data38.policyId;
+const _errs84 = errors;
+if(errors === _errs84){
+if(typeof data39 === "string"){
+if(!pattern0.test(data39)){
 validate10.errors = [{instancePath:instancePath+"/policy/" + i3+"/policyId",schemaPath:"#/properties/policy/items/properties/policyId/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"+"\""}];
 return false;
 }
@@ -893,18 +905,18 @@ validate10.errors = [{instancePath:instancePath+"/policy/" + i3+"/policyId",sche
 return false;
 }
 }
-var valid11 = _errs82 === errors;
+var valid11 = _errs84 === errors;
 }
 else {
 var valid11 = true;
 }
 if(valid11){
-if(data37.policyVersion !== undefined){
-let data39 = data37.policyVersion;
-const _errs84 = errors;
-if(errors === _errs84){
-if(typeof data39 === "string"){
-if(func3(data39) > 64){
+if(data38.policyVersion !== undefined){
+let data40 = data38.policyVersion;
+const _errs86 = errors;
+if(errors === _errs86){
+if(typeof data40 === "string"){
+if(func3(data40) > 64){
 validate10.errors = [{instancePath:instancePath+"/policy/" + i3+"/policyVersion",schemaPath:"#/properties/policy/items/properties/policyVersion/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"}];
 return false;
 }
@@ -914,44 +926,44 @@ validate10.errors = [{instancePath:instancePath+"/policy/" + i3+"/policyVersion"
 return false;
 }
 }
-var valid11 = _errs84 === errors;
-}
-else {
-var valid11 = true;
-}
-if(valid11){
-if(data37.stage !== undefined){
-let data40 = data37.stage;
-const _errs86 = errors;
-if(!((data40 === "before") || (data40 === "after"))){
-validate10.errors = [{instancePath:instancePath+"/policy/" + i3+"/stage",schemaPath:"#/properties/policy/items/properties/stage/enum",keyword:"enum",params:{allowedValues: schema11.properties.policy.items.properties.stage.enum},message:"must be equal to one of the allowed values"}];
-return false;
-}
 var valid11 = _errs86 === errors;
 }
 else {
 var valid11 = true;
 }
 if(valid11){
-if(data37.outcome !== undefined){
-let data41 = data37.outcome;
-const _errs87 = errors;
-if(!(((((((data41 === "allow") || (data41 === "deny")) || (data41 === "redact")) || (data41 === "hold")) || (data41 === "approve")) || (data41 === "reject")) || (data41 === "budget_stop"))){
-validate10.errors = [{instancePath:instancePath+"/policy/" + i3+"/outcome",schemaPath:"#/properties/policy/items/properties/outcome/enum",keyword:"enum",params:{allowedValues: schema11.properties.policy.items.properties.outcome.enum},message:"must be equal to one of the allowed values"}];
+if(data38.stage !== undefined){
+let data41 = data38.stage;
+const _errs88 = errors;
+if(!((data41 === "before") || (data41 === "after"))){
+validate10.errors = [{instancePath:instancePath+"/policy/" + i3+"/stage",schemaPath:"#/properties/policy/items/properties/stage/enum",keyword:"enum",params:{allowedValues: schema11.properties.policy.items.properties.stage.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
-var valid11 = _errs87 === errors;
+var valid11 = _errs88 === errors;
 }
 else {
 var valid11 = true;
 }
 if(valid11){
-if(data37.rule !== undefined){
-let data42 = data37.rule;
-const _errs88 = errors;
-if(errors === _errs88){
-if(typeof data42 === "string"){
-if(func3(data42) > 512){
+if(data38.outcome !== undefined){
+let data42 = data38.outcome;
+const _errs89 = errors;
+if(!(((((((data42 === "allow") || (data42 === "deny")) || (data42 === "redact")) || (data42 === "hold")) || (data42 === "approve")) || (data42 === "reject")) || (data42 === "budget_stop"))){
+validate10.errors = [{instancePath:instancePath+"/policy/" + i3+"/outcome",schemaPath:"#/properties/policy/items/properties/outcome/enum",keyword:"enum",params:{allowedValues: schema11.properties.policy.items.properties.outcome.enum},message:"must be equal to one of the allowed values"}];
+return false;
+}
+var valid11 = _errs89 === errors;
+}
+else {
+var valid11 = true;
+}
+if(valid11){
+if(data38.rule !== undefined){
+let data43 = data38.rule;
+const _errs90 = errors;
+if(errors === _errs90){
+if(typeof data43 === "string"){
+if(func3(data43) > 512){
 validate10.errors = [{instancePath:instancePath+"/policy/" + i3+"/rule",schemaPath:"#/properties/policy/items/properties/rule/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"}];
 return false;
 }
@@ -961,18 +973,18 @@ validate10.errors = [{instancePath:instancePath+"/policy/" + i3+"/rule",schemaPa
 return false;
 }
 }
-var valid11 = _errs88 === errors;
+var valid11 = _errs90 === errors;
 }
 else {
 var valid11 = true;
 }
 if(valid11){
-if(data37.reason !== undefined){
-let data43 = data37.reason;
-const _errs90 = errors;
-if(errors === _errs90){
-if(typeof data43 === "string"){
-if(func3(data43) > 2000){
+if(data38.reason !== undefined){
+let data44 = data38.reason;
+const _errs92 = errors;
+if(errors === _errs92){
+if(typeof data44 === "string"){
+if(func3(data44) > 2000){
 validate10.errors = [{instancePath:instancePath+"/policy/" + i3+"/reason",schemaPath:"#/properties/policy/items/properties/reason/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"}];
 return false;
 }
@@ -982,33 +994,33 @@ validate10.errors = [{instancePath:instancePath+"/policy/" + i3+"/reason",schema
 return false;
 }
 }
-var valid11 = _errs90 === errors;
+var valid11 = _errs92 === errors;
 }
 else {
 var valid11 = true;
 }
 if(valid11){
-if(data37.redactions !== undefined){
-let data44 = data37.redactions;
-const _errs92 = errors;
-if(errors === _errs92){
-if(data44 && typeof data44 == "object" && !Array.isArray(data44)){
-for(const key8 in data44){
-let data45 = data44[key8];
-const _errs95 = errors;
-if(!((typeof data45 == "number") && (!(data45 % 1) && !isNaN(data45)))){
+if(data38.redactions !== undefined){
+let data45 = data38.redactions;
+const _errs94 = errors;
+if(errors === _errs94){
+if(data45 && typeof data45 == "object" && !Array.isArray(data45)){
+for(const key8 in data45){
+let data46 = data45[key8];
+const _errs97 = errors;
+if(!((typeof data46 == "number") && (!(data46 % 1) && !isNaN(data46)))){
 validate10.errors = [{instancePath:instancePath+"/policy/" + i3+"/redactions/" + key8.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/policy/items/properties/redactions/additionalProperties/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
-if(errors === _errs95){
-if(typeof data45 == "number"){
-if(data45 < 0 || isNaN(data45)){
+if(errors === _errs97){
+if(typeof data46 == "number"){
+if(data46 < 0 || isNaN(data46)){
 validate10.errors = [{instancePath:instancePath+"/policy/" + i3+"/redactions/" + key8.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/policy/items/properties/redactions/additionalProperties/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
 }
-var valid12 = _errs95 === errors;
+var valid12 = _errs97 === errors;
 if(!valid12){
 break;
 }
@@ -1019,18 +1031,18 @@ validate10.errors = [{instancePath:instancePath+"/policy/" + i3+"/redactions",sc
 return false;
 }
 }
-var valid11 = _errs92 === errors;
+var valid11 = _errs94 === errors;
 }
 else {
 var valid11 = true;
 }
 if(valid11){
-if(data37.inputSha256 !== undefined){
-let data46 = data37.inputSha256;
-const _errs97 = errors;
-if(errors === _errs97){
-if(typeof data46 === "string"){
-if(!pattern4.test(data46)){
+if(data38.inputSha256 !== undefined){
+let data47 = data38.inputSha256;
+const _errs99 = errors;
+if(errors === _errs99){
+if(typeof data47 === "string"){
+if(!pattern4.test(data47)){
 validate10.errors = [{instancePath:instancePath+"/policy/" + i3+"/inputSha256",schemaPath:"#/properties/policy/items/properties/inputSha256/pattern",keyword:"pattern",params:{pattern: "^[0-9a-f]{64}$"},message:"must match pattern \""+"^[0-9a-f]{64}$"+"\""}];
 return false;
 }
@@ -1040,7 +1052,7 @@ validate10.errors = [{instancePath:instancePath+"/policy/" + i3+"/inputSha256",s
 return false;
 }
 }
-var valid11 = _errs97 === errors;
+var valid11 = _errs99 === errors;
 }
 else {
 var valid11 = true;
@@ -1060,7 +1072,7 @@ validate10.errors = [{instancePath:instancePath+"/policy/" + i3,schemaPath:"#/pr
 return false;
 }
 }
-var valid10 = _errs79 === errors;
+var valid10 = _errs81 === errors;
 if(!valid10){
 break;
 }
@@ -1072,10 +1084,11 @@ validate10.errors = [{instancePath:instancePath+"/policy",schemaPath:"#/properti
 return false;
 }
 }
-var valid0 = _errs77 === errors;
+var valid0 = _errs79 === errors;
 }
 else {
 var valid0 = true;
+}
 }
 }
 }

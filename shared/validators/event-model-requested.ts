@@ -3,9 +3,10 @@
 // @ts-nocheck -- ajv generated and checks this code; tsc only transpiles it.
 /* eslint-disable */
 export const validate = validate10;
-const schema11 = {"type":"object","properties":{"tenant":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"runId":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"agentId":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"iteration":{"type":"integer","minimum":1,"maximum":1000},"purpose":{"enum":["plan","reflect"]},"attempt":{"type":"integer","minimum":1,"maximum":10},"messages":{"type":"array","items":{"type":"object","properties":{"role":{"enum":["system","user","assistant","tool"]},"content":{"type":"string","maxLength":200000},"toolCalls":{"type":"array","items":{"type":"object","properties":{"id":{"type":"string","maxLength":256},"name":{"type":"string","maxLength":128},"arguments":{"type":"object"}},"required":["id","name","arguments"],"additionalProperties":false},"maxItems":64},"toolCallId":{"type":"string","maxLength":256},"name":{"type":"string","maxLength":128},"isError":{"type":"boolean"}},"required":["role"],"additionalProperties":false},"maxItems":2000},"stepsLeft":{"type":"integer","minimum":0}},"required":["tenant","runId","agentId","iteration","purpose","attempt","messages","stepsLeft"],"additionalProperties":false};
+const schema11 = {"type":"object","properties":{"tenant":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"runId":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"agentId":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"iteration":{"type":"integer","minimum":1,"maximum":1000},"purpose":{"enum":["plan","reflect"]},"attempt":{"type":"integer","minimum":1,"maximum":10},"messages":{"type":"array","items":{"type":"object","properties":{"role":{"enum":["system","user","assistant","tool"]},"content":{"type":"string","maxLength":200000},"toolCalls":{"type":"array","items":{"type":"object","properties":{"id":{"type":"string","maxLength":256},"name":{"type":"string","maxLength":128},"arguments":{"type":"object"}},"required":["id","name","arguments"],"additionalProperties":false},"maxItems":64},"toolCallId":{"type":"string","maxLength":256},"name":{"type":"string","maxLength":128},"isError":{"type":"boolean"}},"required":["role"],"additionalProperties":false},"maxItems":2000},"stepsLeft":{"type":"integer","minimum":0},"stream":{"type":"boolean"}},"required":["tenant","runId","agentId","iteration","purpose","attempt","messages","stepsLeft"],"additionalProperties":false};
+const func2 = Object.prototype.hasOwnProperty;
+const func3 = require("ajv/dist/runtime/ucs2length").default;
 const pattern0 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$", "u");
-const func2 = require("ajv/dist/runtime/ucs2length").default;
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -20,7 +21,7 @@ return false;
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!((((((((key0 === "tenant") || (key0 === "runId")) || (key0 === "agentId")) || (key0 === "iteration")) || (key0 === "purpose")) || (key0 === "attempt")) || (key0 === "messages")) || (key0 === "stepsLeft"))){
+if(!(func2.call(schema11.properties, key0))){
 validate10.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
 return false;
 break;
@@ -207,7 +208,7 @@ let data9 = data7.content;
 const _errs19 = errors;
 if(errors === _errs19){
 if(typeof data9 === "string"){
-if(func2(data9) > 200000){
+if(func3(data9) > 200000){
 validate10.errors = [{instancePath:instancePath+"/messages/" + i0+"/content",schemaPath:"#/properties/messages/items/properties/content/maxLength",keyword:"maxLength",params:{limit: 200000},message:"must NOT have more than 200000 characters"}];
 return false;
 }
@@ -260,7 +261,7 @@ let data12 = data11.id;
 const _errs26 = errors;
 if(errors === _errs26){
 if(typeof data12 === "string"){
-if(func2(data12) > 256){
+if(func3(data12) > 256){
 validate10.errors = [{instancePath:instancePath+"/messages/" + i0+"/toolCalls/" + i1+"/id",schemaPath:"#/properties/messages/items/properties/toolCalls/items/properties/id/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"}];
 return false;
 }
@@ -281,7 +282,7 @@ let data13 = data11.name;
 const _errs28 = errors;
 if(errors === _errs28){
 if(typeof data13 === "string"){
-if(func2(data13) > 128){
+if(func3(data13) > 128){
 validate10.errors = [{instancePath:instancePath+"/messages/" + i0+"/toolCalls/" + i1+"/name",schemaPath:"#/properties/messages/items/properties/toolCalls/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"}];
 return false;
 }
@@ -342,7 +343,7 @@ let data15 = data7.toolCallId;
 const _errs32 = errors;
 if(errors === _errs32){
 if(typeof data15 === "string"){
-if(func2(data15) > 256){
+if(func3(data15) > 256){
 validate10.errors = [{instancePath:instancePath+"/messages/" + i0+"/toolCallId",schemaPath:"#/properties/messages/items/properties/toolCallId/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"}];
 return false;
 }
@@ -363,7 +364,7 @@ let data16 = data7.name;
 const _errs34 = errors;
 if(errors === _errs34){
 if(typeof data16 === "string"){
-if(func2(data16) > 128){
+if(func3(data16) > 128){
 validate10.errors = [{instancePath:instancePath+"/messages/" + i0+"/name",schemaPath:"#/properties/messages/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"}];
 return false;
 }
@@ -440,6 +441,19 @@ var valid0 = _errs38 === errors;
 }
 else {
 var valid0 = true;
+}
+if(valid0){
+if(data.stream !== undefined){
+const _errs40 = errors;
+if(typeof data.stream !== "boolean"){
+validate10.errors = [{instancePath:instancePath+"/stream",schemaPath:"#/properties/stream/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+return false;
+}
+var valid0 = _errs40 === errors;
+}
+else {
+var valid0 = true;
+}
 }
 }
 }

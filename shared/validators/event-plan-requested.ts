@@ -3,7 +3,7 @@
 // @ts-nocheck -- ajv generated and checks this code; tsc only transpiles it.
 /* eslint-disable */
 export const validate = validate10;
-const schema11 = {"type":"object","properties":{"tenant":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"runId":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"agentId":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"iteration":{"type":"integer","minimum":1,"maximum":1000},"messages":{"type":"array","items":{"type":"object","properties":{"role":{"enum":["system","user","assistant","tool"]},"content":{"type":"string","maxLength":200000},"toolCalls":{"type":"array","items":{"type":"object","properties":{"id":{"type":"string","maxLength":256},"name":{"type":"string","maxLength":128},"arguments":{"type":"object"}},"required":["id","name","arguments"],"additionalProperties":false},"maxItems":64},"toolCallId":{"type":"string","maxLength":256},"name":{"type":"string","maxLength":128},"isError":{"type":"boolean"}},"required":["role"],"additionalProperties":false},"maxItems":2000},"proposal":{"type":"array","items":{"type":"object","properties":{"id":{"type":"string","maxLength":256},"name":{"type":"string","maxLength":128},"arguments":{"type":"object"}},"required":["id","name","arguments"],"additionalProperties":false},"maxItems":64},"stepsLeft":{"type":"integer","minimum":0}},"required":["tenant","runId","agentId","iteration","messages","stepsLeft"],"additionalProperties":false};
+const schema11 = {"type":"object","properties":{"tenant":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"runId":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"agentId":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"iteration":{"type":"integer","minimum":1,"maximum":1000},"messages":{"type":"array","items":{"type":"object","properties":{"role":{"enum":["system","user","assistant","tool"]},"content":{"type":"string","maxLength":200000},"toolCalls":{"type":"array","items":{"type":"object","properties":{"id":{"type":"string","maxLength":256},"name":{"type":"string","maxLength":128},"arguments":{"type":"object"}},"required":["id","name","arguments"],"additionalProperties":false},"maxItems":64},"toolCallId":{"type":"string","maxLength":256},"name":{"type":"string","maxLength":128},"isError":{"type":"boolean"}},"required":["role"],"additionalProperties":false},"maxItems":2000},"proposal":{"type":"array","items":{"type":"object","properties":{"id":{"type":"string","maxLength":256},"name":{"type":"string","maxLength":128},"arguments":{"type":"object"}},"required":["id","name","arguments"],"additionalProperties":false},"maxItems":64},"stepsLeft":{"type":"integer","minimum":0},"stream":{"type":"boolean"}},"required":["tenant","runId","agentId","iteration","messages","stepsLeft"],"additionalProperties":false};
 const pattern0 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$", "u");
 const func2 = require("ajv/dist/runtime/ucs2length").default;
 
@@ -20,7 +20,7 @@ return false;
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!(((((((key0 === "tenant") || (key0 === "runId")) || (key0 === "agentId")) || (key0 === "iteration")) || (key0 === "messages")) || (key0 === "proposal")) || (key0 === "stepsLeft"))){
+if(!((((((((key0 === "tenant") || (key0 === "runId")) || (key0 === "agentId")) || (key0 === "iteration")) || (key0 === "messages")) || (key0 === "proposal")) || (key0 === "stepsLeft")) || (key0 === "stream"))){
 validate10.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
 return false;
 break;
@@ -514,6 +514,19 @@ var valid0 = _errs46 === errors;
 }
 else {
 var valid0 = true;
+}
+if(valid0){
+if(data.stream !== undefined){
+const _errs48 = errors;
+if(typeof data.stream !== "boolean"){
+validate10.errors = [{instancePath:instancePath+"/stream",schemaPath:"#/properties/stream/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+return false;
+}
+var valid0 = _errs48 === errors;
+}
+else {
+var valid0 = true;
+}
 }
 }
 }

@@ -3,7 +3,7 @@
 // @ts-nocheck -- ajv generated and checks this code; tsc only transpiles it.
 /* eslint-disable */
 export const validate = validate10;
-const schema11 = {"type":"object","properties":{"tenant":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"agentId":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"runId":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"sessionId":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"input":{"type":"string","minLength":1,"maxLength":32000}},"required":["tenant","agentId","input"],"additionalProperties":false};
+const schema11 = {"type":"object","properties":{"tenant":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"agentId":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"runId":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"sessionId":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"input":{"type":"string","minLength":1,"maxLength":32000},"stream":{"type":"boolean"}},"required":["tenant","agentId","input"],"additionalProperties":false};
 const pattern0 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$", "u");
 const func2 = require("ajv/dist/runtime/ucs2length").default;
 
@@ -20,7 +20,7 @@ return false;
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!(((((key0 === "tenant") || (key0 === "agentId")) || (key0 === "runId")) || (key0 === "sessionId")) || (key0 === "input"))){
+if(!((((((key0 === "tenant") || (key0 === "agentId")) || (key0 === "runId")) || (key0 === "sessionId")) || (key0 === "input")) || (key0 === "stream"))){
 validate10.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
 return false;
 break;
@@ -136,6 +136,19 @@ var valid0 = _errs10 === errors;
 }
 else {
 var valid0 = true;
+}
+if(valid0){
+if(data.stream !== undefined){
+const _errs12 = errors;
+if(typeof data.stream !== "boolean"){
+validate10.errors = [{instancePath:instancePath+"/stream",schemaPath:"#/properties/stream/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+return false;
+}
+var valid0 = _errs12 === errors;
+}
+else {
+var valid0 = true;
+}
 }
 }
 }

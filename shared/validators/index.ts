@@ -8,13 +8,13 @@ import type { Validator } from '../schema';
 
 export const PRECOMPILED: Readonly<Record<string, () => Validator>> = {
   // the data of dev.ddo.run.requested (shared/events/catalogue.ts)
-  '83773db4f191780f94b496d367657379': () => require('./event-run-requested').validate,
+  'a3ffd0717135def6a88297a3dc856c3f': () => require('./event-run-requested').validate,
   // the data of dev.ddo.plan.requested (shared/events/catalogue.ts)
-  '6aced5cfe48519facf93db05a4f2fc08': () => require('./event-plan-requested').validate,
+  '3e4d2fcc0c35f237cb75a5d09e076571': () => require('./event-plan-requested').validate,
   // the data of dev.ddo.model.requested (shared/events/catalogue.ts)
-  'bd1ebb2d490342e77eb812d32de85c19': () => require('./event-model-requested').validate,
+  '51c57c76c464f77f50ed57c74791ba6f': () => require('./event-model-requested').validate,
   // the data of dev.ddo.model.completed (shared/events/catalogue.ts)
-  '813c48044fb9b33b72abc1988a83ca9b': () => require('./event-model-completed').validate,
+  '2949244f0579dfec8cafdedaceae17ab': () => require('./event-model-completed').validate,
   // the data of dev.ddo.model.delta (shared/events/catalogue.ts)
   '43d4d5df0eb6a901f29d841b79f90999': () => require('./event-model-delta').validate,
   // the data of dev.ddo.plan.created (shared/events/catalogue.ts)
