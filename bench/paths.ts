@@ -21,7 +21,10 @@ export const PATHS = {
   results: path.join(REPO_ROOT, 'bench/results'),
   preload: path.join(REPO_ROOT, 'dist/shared/runtime/preload.js'),
   frameworkMain: path.join(REPO_ROOT, 'node_modules/@google-cloud/functions-framework/build/src/main.js'),
-  functionSource: (folder: string) => path.join(REPO_ROOT, 'dist/functions', folder),
+  /** A function's bundle, as the images run it (scripts/bundle.ts). */
+  functionSource: (folder: string) => path.join(REPO_ROOT, 'dist/bundles', folder),
+  /** A function's compiled files, for profiles that tell packages apart by file. */
+  functionFiles: (folder: string) => path.join(REPO_ROOT, 'dist/functions', folder),
   /** Built benchmark modules, run as child processes. */
   distBench: (file: string) => path.join(REPO_ROOT, 'dist/bench', file),
 };

@@ -42,7 +42,8 @@ export async function runProfile(ctx: BenchContext, runs = 200): Promise<string>
     '--require',
     PATHS.distBench('request-counter.js'),
   ];
-  const stack = await launchStack({ DDO_BENCH_CPU_PROF_DIR: dir, DDO_BENCH_COUNT_DIR: dir }, hostFlags);
+  // The compiled files, not the bundles: the profile tells packages and folders apart by file.
+  const stack = await launchStack({ DDO_BENCH_CPU_PROF_DIR: dir, DDO_BENCH_COUNT_DIR: dir, DDO_BENCH_UNBUNDLED: 'true' }, hostFlags);
   const latencies: number[] = [];
   let [fromUs, toUs, wideFromUs, wideToUs] = [0, 0, 0, 0];
   try {
@@ -88,7 +89,9 @@ export async function runProfile(ctx: BenchContext, runs = 200): Promise<string>
 
 /** Starts each function once under the profiler, up to its first answer, and summarises it. */
 async function profileStartups(dir: string): Promise<ProcessProfile[]> {
-  for (const spec of FUNCTION_SPECS) {
+  for (const bundled of FUNCTION_SPECS) {
+    const isProduct = bundled.source === PATHS.functionSource(bundled.name);
+    const spec = isProduct ? { ...bundled, source: PATHS.functionFiles(bundled.name) } : bundled;
     const port = await freePort();
     const flags = [...PROFILE_FLAGS, `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${spec.name}.cpuprofile`];
     const child = spawnFunction(spec, port, functionEnv(), flags);
@@ -104,7 +107,9 @@ async function profileStartups(dir: string): Promise<ProcessProfile[]> {
 function renderStartups(profiles: readonly ProcessProfile[]): string {
   return [
     'Start-up CPU, spawn to first answer, by the package or DDO folder whose code was running or ' +
-      'being loaded (ms; the profiler slows start-up, so compare rows, not absolute times):',
+      'being loaded (ms; the profiler slows start-up, so compare rows, not absolute times). The ' +
+      'functions run from their compiled files here, not their bundles, so packages can be told ' +
+      'apart; the cold-start rows measure the bundles:',
     '',
     '| process | CPU ms | top packages and folders (ms) |',
     '|---|---|---|',

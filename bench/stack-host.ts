@@ -71,6 +71,7 @@ async function main(): Promise<void> {
     banner: false,
     stdout: sink,
     stderr: sink,
+    unbundled: process.env.DDO_BENCH_UNBUNDLED === 'true',
   });
   process.stdout.write(`READY ${JSON.stringify({ urls: stack.urls, apiKey: stack.apiKey })}\n`);
 

@@ -88,6 +88,11 @@ export interface StackOptions {
   /** Where child output goes; the parent's stdout and stderr by default. */
   stdout?: Writable;
   stderr?: Writable;
+  /**
+   * Run each function from its compiled files (dist/functions) instead of its bundle
+   * (dist/bundles, what the images run): for CPU profiles, which tell packages apart by file.
+   */
+  unbundled?: boolean;
 }
 
 /** A running stack. */
@@ -115,7 +120,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const settings: StackSettings = { ...loadSettings(stackSettings, env, warn), ...options.settings };
   const root = options.repoRoot ?? findRepoRoot(__dirname);
   const timeoutMs = options.startTimeoutMs ?? 30_000;
-  const paths = builtPaths(root);
+  const paths = builtPaths(root, options.unbundled ? 'dist/functions' : 'dist/bundles');
   // Relative to the working directory, which the children share, so both mean the same folder.
   const dataDir = path.resolve(settings.dataDir);
   const credentials = localCredentials(settings.apiKeys, dataDir);
@@ -468,11 +473,11 @@ function localCredentials(apiKeys: string, dataDir: string): Credentials {
   return { tenant: 'local', apiKey, apiKeys: `local:${apiKey}` };
 }
 
-function builtPaths(root: string) {
+function builtPaths(root: string, functionsDir: string) {
   const paths = {
     preload: path.join(root, 'dist/shared/runtime/preload.js'),
     frameworkMain: path.join(root, 'node_modules/@google-cloud/functions-framework/build/src/main.js'),
-    functionSource: (name: string) => path.join(root, 'dist/functions', name),
+    functionSource: (name: string) => path.join(root, functionsDir, name),
   };
   const sources = FUNCTIONS.map((f) => path.join(paths.functionSource(f.name), 'index.js'));
   const required = [paths.preload, paths.frameworkMain, ...sources];

@@ -89,7 +89,7 @@ describe('the memory function started while its store is unreachable', () => {
         path.join(ROOT, 'dist/shared/runtime/preload.js'),
         path.join(ROOT, 'node_modules/@google-cloud/functions-framework/build/src/main.js'),
         '--target=memory',
-        `--source=${path.join(ROOT, 'dist/functions/memory')}`,
+        `--source=${path.join(ROOT, 'dist/bundles/memory')}`,
         `--port=${port}`,
       ],
       {
