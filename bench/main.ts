@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- --quick] [-- --profile | --no-profile] [-- --only=cold,hop,...]`: measures
- * DDO against its baselines side by side (issue 7, items 1–7), prints a markdown table and
- * writes bench/results/results.json, results.md, the growth charts (*.png) and, with the
+ * DDO against its baselines side by side (items 1–7 of the README's performance section),
+ * prints a markdown table and writes bench/results/results.json, results.md, the growth charts (*.png) and, with the
  * profile, profile.md. Sections: cold, hop, latency, throughput, growth, tracing, profile.
  */
 import fs from 'node:fs';
