@@ -1,8 +1,9 @@
 /**
  * `npm run bench [-- --quick] [-- --profile | --no-profile] [-- --only=cold,hop,...]`: measures
  * DDO against its baselines side by side (items 1–7 of the README's performance section),
- * prints a markdown table and writes bench/results/results.json, results.md, the growth charts (*.png) and, with the
- * profile, profile.md. Sections: cold, hop, latency, throughput, growth, tracing, profile.
+ * prints a markdown table and writes bench/results/results.json, results.md, the growth
+ * charts (*.png) and, with the profile, profile.md. Sections: cold, hop, latency, throughput,
+ * growth, tracing, profile.
  */
 import fs from 'node:fs';
 import os from 'node:os';
