@@ -58,12 +58,15 @@ export function describeError(errors: ErrorObject[] | null | undefined, root: st
   let field = `${root}${e.instancePath}`;
   if (e.keyword === 'required') field = `${field}/${String(e.params.missingProperty)}`;
   if (e.keyword === 'additionalProperties') field = `${field}/${String(e.params.additionalProperty)}`;
+  const allowed = e.keyword === 'enum' ? (e.params.allowedValues as unknown[]) : undefined;
   const what =
     e.keyword === 'required'
       ? 'is required'
       : e.keyword === 'additionalProperties'
         ? 'is not an allowed property'
-        : e.message ?? 'is invalid';
+        : allowed
+          ? `must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}`
+          : e.message ?? 'is invalid';
   return { field, message: `${field} ${what}` };
 }
 

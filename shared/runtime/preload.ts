@@ -56,9 +56,28 @@ const createServer = http.createServer;
       req.resume();
       return;
     }
+    if (req.headers['content-length'] === undefined) limitUndeclaredBody(req, res);
     app(req, res, (err?: unknown) => writeProblem(res, err ? fromParserError(err) : new NotFoundError('No such route.')));
   });
 };
+
+/**
+ * A body sent without Content-Length (chunked) is counted as it arrives: past the limit the
+ * client gets its 413 at once and the rest is read and dropped, so an oversized upload never
+ * sits in memory. The connection stays open until the upload ends: closing it under a client
+ * that is still sending would reset it, and the client could lose the 413.
+ */
+function limitUndeclaredBody(req: http.IncomingMessage, res: http.ServerResponse): void {
+  let received = 0;
+  const push = req.push.bind(req);
+  req.push = (chunk: unknown, encoding?: BufferEncoding) => {
+    if (chunk === null) return push(chunk, encoding);
+    received += (chunk as Buffer).length;
+    if (received <= maxBodyBytes) return push(chunk, encoding);
+    if (!res.headersSent) writeProblem(res, new PayloadTooLargeError(maxBodyBytes), false);
+    return true;
+  };
+}
 
 function fromParserError(err: unknown): DdoError {
   const e = err as { type?: string; message?: string; status?: number };
@@ -90,12 +109,12 @@ function isJson(text: string | undefined): boolean {
   }
 }
 
-function writeProblem(res: http.ServerResponse, err: unknown): void {
+function writeProblem(res: http.ServerResponse, err: unknown, close = true): void {
   if (res.headersSent) {
     res.end();
     return;
   }
   const problem = toProblem(err);
-  res.writeHead(problem.status, { 'content-type': PROBLEM_CONTENT_TYPE, connection: 'close' });
+  res.writeHead(problem.status, { 'content-type': PROBLEM_CONTENT_TYPE, ...(close ? { connection: 'close' } : {}) });
   res.end(JSON.stringify(problem));
 }

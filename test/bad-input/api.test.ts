@@ -3,6 +3,7 @@
  * each is a documented 4xx problem naming what is wrong, never a 5xx, and the gateway keeps
  * serving. Property tests then throw random JSON bodies and headers at it.
  */
+import http from 'node:http';
 import fc from 'fast-check';
 import type { Stack } from '../../local/stack';
 import { api, startTestStack, TENANT_A } from '../e2e/helpers';
@@ -69,6 +70,45 @@ describe('the api-gateway receiving a malformed request', () => {
 
     expect(res.status).toBe(400);
     expect(String(res.body.field ?? '')).toMatch(/last-event-id/i);
+  });
+});
+
+/** Sends `size` bytes of a valid run request in chunks, with no Content-Length (chunked). */
+function sendChunked(url: string, headers: Record<string, string>, size: number): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    const piece = Buffer.alloc(64 * 1_024, ' ');
+    req.write('{"input": "hi"');
+    let sent = 0;
+    const more = () => {
+      while (sent < size) {
+        sent += piece.length;
+        if (!req.write(piece)) return void req.once('drain', more);
+      }
+      req.end('}');
+    };
+    more();
+  });
+}
+
+describe('the api-gateway receiving a chunked body', () => {
+  it('answers a body over the limit sent without Content-Length with 413, with or without a key', async () => {
+    const url = `${stack.urls['api-gateway']}/v1/agents/demo/runs`;
+    for (const headers of [json, { 'content-type': 'application/json' }]) {
+      const res = await sendChunked(url, headers, 3 * 1_048_576);
+      expect(res.status).toBe(413);
+      expect(JSON.parse(res.body)).toMatchObject({ status: 413 });
+    }
+  });
+
+  it('takes a chunked body under the limit as usual', async () => {
+    const res = await sendChunked(`${stack.urls['api-gateway']}/v1/agents/demo/runs`, json, 128 * 1_024);
+    expect(res.status).toBe(202);
   });
 });
 
