@@ -3,37 +3,65 @@
  * process, so their ids are derived from the run id: every service can name them as a parent
  * before they are recorded, and the orchestrator records them when the run or phase ends.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 
-const preset = new AsyncLocalStorage<string>();
+/** Where the ids that are not preset come from: OpenTelemetry's own random generator. */
+export interface IdSource {
+  generateTraceId(): string;
+  generateSpanId(): string;
+}
+
+// Set only for the synchronous span start inside `withPresetSpanId`, so no other span sees it.
+let presetSpanId: string | undefined;
+
+// A run names the same few derived ids on every event it sends and again when its phases end,
+// so recent ones are kept rather than hashed again; cleared whole once it reaches the bound.
+const recentDerived = new Map<string, string>();
+const MAX_RECENT_DERIVED = 1_024;
 
 /** A 16-hex-digit span id derived from `parts`; never the invalid all-zero id. */
 export function derivedSpanId(...parts: (string | number)[]): string {
-  const hex = createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 16);
-  return hex === '0000000000000000' ? '0000000000000001' : hex;
-}
+  const key = parts.join('\u0000');
+  const known = recentDerived.get(key);
+  if (known) return known;
 
-/** Runs `fn` so that the next span the SDK creates inside it gets `spanId`. */
-export function withPresetSpanId<T>(spanId: string, fn: () => T): T {
-  return preset.run(spanId, fn);
+  const hex = createHash('sha256').update(key).digest('hex').slice(0, 16);
+  const id = hex === '0000000000000000' ? '0000000000000001' : hex;
+  if (recentDerived.size >= MAX_RECENT_DERIVED) recentDerived.clear();
+  recentDerived.set(key, id);
+  return id;
 }
 
 /**
- * The SDK's id generator: random ids, except inside `withPresetSpanId`, where the span id is the
- * preset one (used once: nested spans get random ids again).
+ * Runs `fn`, which must start its span synchronously, so that the first span the SDK creates
+ * inside it gets `spanId`; spans created after that, or after `fn` returns, get random ids.
+ */
+export function withPresetSpanId<T>(spanId: string, fn: () => T): T {
+  presetSpanId = spanId;
+  try {
+    return fn();
+  } finally {
+    presetSpanId = undefined;
+  }
+}
+
+/**
+ * The SDK's id generator: the random ids of `random`, except for the one span started inside
+ * `withPresetSpanId`. Random ids come from OpenTelemetry's generator (Math.random into a shared
+ * buffer) because a crypto call per span costs far more than the span itself.
  */
 export class PresetIdGenerator {
+  constructor(private readonly random: IdSource) {}
+
   generateTraceId(): string {
-    return randomBytes(16).toString('hex');
+    return this.random.generateTraceId();
   }
 
   generateSpanId(): string {
-    const id = preset.getStore();
-    if (id) {
-      preset.enterWith('');
-      return id;
-    }
-    return randomBytes(8).toString('hex');
+    const id = presetSpanId;
+    if (id === undefined) return this.random.generateSpanId();
+
+    presetSpanId = undefined;
+    return id;
   }
 }

@@ -28,12 +28,23 @@ export function startTelemetry(env: NodeJS.ProcessEnv = process.env, argv: strin
   // The SDK would otherwise export metrics and logs to localhost:4318 by default.
   env.OTEL_METRICS_EXPORTER ??= 'none';
   env.OTEL_LOGS_EXPORTER ??= 'none';
+  // Spans leave within a second, in small batches, from the processor's timer. With the SDK's
+  // 5 s, a function ending more than about 100 spans a second fills a 512-span batch first, and
+  // that export then runs inside the request that ended the batch's last span.
+  env.OTEL_BSP_SCHEDULE_DELAY ??= '1000';
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when tracing is on
-    const { NodeSDK } = require('@opentelemetry/sdk-node') as typeof import('@opentelemetry/sdk-node');
+    const { NodeSDK, core } = require('@opentelemetry/sdk-node') as typeof import('@opentelemetry/sdk-node');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when tracing is on
+    const { RandomIdGenerator } = require('@opentelemetry/sdk-trace-base') as typeof import(
+      '@opentelemetry/sdk-trace-base'
+    );
     const sdk = new NodeSDK({
       serviceName: serviceNameFrom(env, argv),
-      idGenerator: new PresetIdGenerator(),
+      idGenerator: new PresetIdGenerator(new RandomIdGenerator()),
+      // Contexts here come only from traceparent/tracestate (contextFrom) and never carry baggage,
+      // so the default baggage propagator would only add work to every hop; OTEL_PROPAGATORS wins.
+      textMapPropagator: env.OTEL_PROPAGATORS?.trim() ? undefined : new core.W3CTraceContextPropagator(),
       instrumentations: [],
     });
     sdk.start();

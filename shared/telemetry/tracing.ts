@@ -22,7 +22,10 @@ import { withPresetSpanId } from './ids';
 export { SpanKind };
 export type { Attributes, Context, Span };
 
-const tracer = () => trace.getTracer('ddo');
+// Taken once: the preload registers the SDK before any function module loads, so this is the
+// SDK's tracer (through the API's proxy), and a no-op one when tracing is off.
+const ddoTracer = trace.getTracer('ddo');
+const tracer = () => ddoTracer;
 
 /** The W3C trace context carried by a CloudEvent (distributed-tracing extension) or headers. */
 export interface TraceHeaders {
@@ -33,7 +36,7 @@ export interface TraceHeaders {
 /** The context a `traceparent`/`tracestate` pair describes (the root context if absent). */
 export function contextFrom(headers: TraceHeaders): Context {
   if (!headers.traceparent) return ROOT_CONTEXT;
-  return propagation.extract(ROOT_CONTEXT, { ...headers });
+  return propagation.extract(ROOT_CONTEXT, headers);
 }
 
 /** The trace headers of `ctx` (the active context by default); empty when tracing is off. */
