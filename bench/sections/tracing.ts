@@ -15,7 +15,7 @@ export async function runTracing(ctx: BenchContext): Promise<void> {
   const rounds = ctx.isQuick ? 30 : 200;
   const warmup = 30;
   const receiver = await startOtlpReceiver();
-  const [traced, untraced] = await Promise.all([
+  const launched = await Promise.allSettled([
     launchStack({
       OTEL_TRACES_EXPORTER: 'otlp',
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
@@ -23,6 +23,14 @@ export async function runTracing(ctx: BenchContext): Promise<void> {
     }),
     launchStack(),
   ]);
+  const failed = launched.find((r) => r.status === 'rejected');
+  if (failed) {
+    // The stack that did start is stopped, or the benchmark would wait on it forever.
+    await Promise.all(launched.map((r) => (r.status === 'fulfilled' ? r.value.stop() : undefined)));
+    await receiver.close();
+    throw (failed as PromiseRejectedResult).reason;
+  }
+  const [traced, untraced] = launched.map((r) => (r as PromiseFulfilledResult<BenchStack>).value);
   const samples = { on: [] as number[], off: [] as number[] };
   try {
     const once = (stack: BenchStack, name: keyof typeof samples) => async (round: number) => {

@@ -27,13 +27,22 @@ export function rawText(req: Request): string {
 
 /** Wraps a handler so every error becomes one problem response and one log line. */
 export function httpBoundary(log: Logger, handler: HttpHandler): (req: Request, res: Response) => Promise<void> {
-  return (req, res) =>
-    inSpan(
+  return (req, res) => {
+    // A CloudEvent delivery gets its span from the event boundary (`process <type>`), with the
+    // same parent; a second span for the HTTP request would only double the cost of tracing it.
+    if (isEventDelivery(req)) return handle(log, handler, req, res);
+    return inSpan(
       // Renamed to the matched route (low cardinality) by the router.
       req.method,
       { kind: SpanKind.SERVER, parent: contextFrom(traceHeadersOf(req)), attributes: { 'http.request.method': req.method } },
       (span) => handle(log, handler, req, res).finally(() => span.setAttribute('http.response.status_code', res.statusCode)),
     );
+  };
+}
+
+// The same test as the event boundary's, inline so this module loads no CloudEvents code.
+function isEventDelivery(req: Request): boolean {
+  return 'ce-specversion' in req.headers || String(req.headers['content-type'] ?? '').startsWith('application/cloudevents+json');
 }
 
 export function traceHeadersOf(req: Request): { traceparent?: string; tracestate?: string } {
