@@ -21,7 +21,7 @@ export interface RunRecord {
   runId: string;
   agentId: string;
   sessionId: string;
-  status: 'running' | 'completed' | 'failed';
+  status: 'running' | 'awaiting_approval' | 'completed' | 'failed';
   output: string | null;
   error: { reason: string; message: string } | null;
   iterations: number;
@@ -101,7 +101,10 @@ export class ApiClient {
     return (await res.json()) as T;
   }
 
-  /** Waits for a run to finish, long-polling the run record, and returns it. */
+  /**
+   * Waits for a run to settle, long-polling the run record, and returns it: ended, or paused
+   * awaiting approval (the record's long poll answers at once then; the event stream does not).
+   */
   async waitForRun(runId: string): Promise<RunRecord> {
     for (;;) {
       const run = await this.get<RunRecord>(`${runPath(runId)}?wait=60`, 75_000);

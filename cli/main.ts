@@ -71,7 +71,7 @@ export function buildProgram(signal: AbortSignal, setExit: (code: number) => voi
     .command('show')
     .description('show one run: status, steps with arguments and results, tokens, answer')
     .argument('<runId>')
-    .option('-f, --follow', 'if it is still running, stream it live until it ends')
+    .option('-f, --follow', 'stream it live until it ends, also across an approval pause')
     .option('--json', 'print the run record as JSON')
     .addOption(urlOption())
     .addOption(keyOption())

@@ -19,6 +19,7 @@ import { send } from '../shared/http/transport';
 import { EventTypes } from '../shared/events/catalogue';
 import { brokerFaultSettings, createLocalBroker, type LocalBroker } from './broker';
 import { loadManifests } from './manifests';
+import { watchForOrphaning } from './orphan-watch';
 
 const HOST = '127.0.0.1';
 const portSetting = (env: string, fallback: number, what: string) => ({
@@ -530,12 +531,10 @@ if (require.main === module) {
     );
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, shutdown);
-  // `npm start` runs us under npm and a shell; when they are killed without passing the signal
-  // on, we are re-parented: treat that as a stop too, so nothing keeps holding the ports.
-  const parent = process.ppid;
-  setInterval(() => {
-    if (process.ppid !== parent) shutdown('SIGHUP');
-  }, 500).unref();
+  // Whoever started us (npm, under `npm start`) dying without passing a signal on is a stop
+  // too, so nothing keeps holding the ports. Only here: tests and the benchmark start stacks
+  // in their own process, whose ancestors are none of the stack's business.
+  watchForOrphaning(() => shutdown('SIGHUP'));
   startStack().then(
     (stack) => {
       running = stack;

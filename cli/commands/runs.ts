@@ -41,7 +41,10 @@ export async function listRunsCommand(
   return EXIT.ok;
 }
 
-/** Prints one run; `--follow` streams it live first, as `ddo run` does. */
+/**
+ * Prints one run. `--follow` on a run that has not ended streams it live first, as `ddo run`
+ * does, until it ends; a run awaiting approval has not ended, so the watch spans the pause.
+ */
 export async function showRunCommand(
   runId: string,
   opts: { json?: boolean; follow?: boolean },
@@ -49,8 +52,9 @@ export async function showRunCommand(
 ): Promise<number> {
   const api = new ApiClient(ctx.settings, ctx.signal);
   let run = await api.get<RunRecord>(runPath(runId));
-  if (opts.follow && run.status === 'running') {
-    if (opts.json) run = await api.waitForRun(runId);
+  if (opts.follow && !hasEnded(run)) {
+    // The event stream, unlike a long poll of the record, stays open while the run is paused.
+    if (opts.json) run = await watchRun(api, run, ctx, { quiet: true });
     else return finish(await watchRun(api, run, ctx), ctx, 'after-progress');
   }
   if (opts.json) {
@@ -59,6 +63,10 @@ export async function showRunCommand(
   }
   ctx.out(describeRun(run, ctx));
   return EXIT.ok;
+}
+
+function hasEnded(run: RunRecord): boolean {
+  return run.status === 'completed' || run.status === 'failed';
 }
 
 function describeRun(run: RunRecord, ctx: CommandContext): string {
