@@ -1,13 +1,6 @@
 /** Where the benchmark finds the repository, the build and its own files, from dist/ or from source. */
-import fs from 'node:fs';
 import path from 'node:path';
-
-function findRepoRoot(from: string): string {
-  for (let dir = from; ; dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
-    if (path.dirname(dir) === dir) throw new Error(`No package.json above ${from}.`);
-  }
-}
+import { findRepoRoot } from '../shared/repo-root';
 
 /** The repository root (holds package.json, dist/ and node_modules/). */
 export const REPO_ROOT = findRepoRoot(__dirname);

@@ -15,6 +15,7 @@ import { loadSettings, parse, type Env, type SettingsOf, type SettingsSpec } fro
 import { ConfigError, DdoError } from '../shared/errors';
 import { createLogger, type Logger } from '../shared/log';
 import { LOCAL_PORTS } from '../shared/settings';
+import { findRepoRoot } from '../shared/repo-root';
 import { send } from '../shared/http/transport';
 import { EventTypes } from '../shared/events/catalogue';
 import { brokerFaultSettings, createLocalBroker, type LocalBroker } from './broker';
@@ -487,13 +488,6 @@ function builtPaths(root: string, functionsDir: string) {
     throw new ConfigError(`Build first (npm run build, or npm install): missing ${missing.join(', ')}.`);
   }
   return paths;
-}
-
-function findRepoRoot(from: string): string {
-  for (let dir = from; ; dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
-    if (path.dirname(dir) === dir) throw new ConfigError(`No package.json above ${from}; pass repoRoot.`);
-  }
 }
 
 function printBanner(elapsedMs: number, apiUrl: string, { tenant, apiKey }: Credentials): void {

@@ -18,6 +18,7 @@ import {
   type EventDefinition,
 } from '../shared/events/catalogue';
 import { renderEventsPage } from './events-page';
+import { findRepoRoot } from '../shared/repo-root';
 
 type Json = Record<string, unknown>;
 
@@ -180,20 +181,12 @@ export function generatedFiles(version: string): Record<string, string> {
   };
 }
 
-/** The repository root: the nearest folder above `from` with a package.json. */
-export function repoRoot(from: string = __dirname): string {
-  for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
-    if (path.dirname(dir) === dir) throw new Error(`No package.json above ${from}.`);
-  }
-}
-
 function capitalise(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
 if (require.main === module) {
-  const root = repoRoot();
+  const root = findRepoRoot(__dirname);
   const pkgFile = path.join(root, 'package.json');
   const pkg = JSON.parse(fs.readFileSync(pkgFile, 'utf8')) as { version: string };
   const isCheck = process.argv.includes('--check');

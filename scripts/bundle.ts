@@ -18,9 +18,9 @@
  *
  * Run by `npm run build`: `node dist/scripts/bundle.js`.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { build, type Plugin } from 'esbuild';
+import { findRepoRoot } from '../shared/repo-root';
 
 export const FUNCTION_FOLDERS = ['api-gateway', 'orchestrator', 'planner', 'executor', 'memory', 'dead-letters'];
 
@@ -40,13 +40,6 @@ export const EXTERNAL_PACKAGES = [
   '@opentelemetry/resources',
   '@opentelemetry/semantic-conventions',
 ];
-
-function repoRoot(from: string): string {
-  for (let dir = from; ; dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
-    if (path.dirname(dir) === dir) throw new Error(`No package.json above ${from}.`);
-  }
-}
 
 /**
  * Leaves some of our modules in their own files beside the bundle (required from dist/shared by
@@ -72,7 +65,7 @@ function ownFiles(root: string, outDir: string): Plugin {
 }
 
 /** Bundles every function; resolves with the bundle paths. */
-export async function bundleFunctions(root = repoRoot(__dirname)): Promise<string[]> {
+export async function bundleFunctions(root = findRepoRoot(__dirname)): Promise<string[]> {
   const written: string[] = [];
   for (const folder of FUNCTION_FOLDERS) {
     const entry = path.join(root, 'dist/functions', folder, 'index.js');

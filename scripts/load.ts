@@ -18,6 +18,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { startStack, type FunctionName, type Stack } from '../local/stack';
+import { percentile } from '../bench/stats';
 
 const INPUTS = ['What is (17 * 23) + 4?', "How many words are in 'the quick brown fox'?", 'What is 12 * 12?'];
 const KEY = 'load-key-0123456789';
@@ -62,11 +63,6 @@ async function call(stack: Stack, method: string, url: string, body?: unknown): 
     }
     await sleep(Math.min(200 * 2 ** Math.min(attempt, 4), 3_000));
   }
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
 async function main(): Promise<void> {
@@ -152,7 +148,6 @@ async function main(): Promise<void> {
   }
   clearInterval(killer);
   const lost = pending.size;
-  const sorted = [...latencies].sort((a, b) => a - b);
   const report = {
     runs: opts.runs,
     backend,
@@ -162,8 +157,8 @@ async function main(): Promise<void> {
     failedBy: reasons,
     rejected,
     lost,
-    p50Ms: percentile(sorted, 50),
-    p99Ms: percentile(sorted, 99),
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
     wallMs: Date.now() - started,
     broker: stack.broker.counters(),
   };

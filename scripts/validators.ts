@@ -22,7 +22,7 @@ import { AJV_OPTIONS, schemaKey } from '../shared/schema';
 import { BUILTIN_TOOLS } from '../shared/tools/catalogue';
 import { decisionSchema, startRunSchema } from '../functions/api-gateway/routes';
 import { commitSchema, factSchema, historySchema, usageSchema } from '../functions/memory/api';
-import { repoRoot } from './asyncapi';
+import { findRepoRoot } from '../shared/repo-root';
 
 /** The folder of the generated modules, relative to the repository root. */
 export const VALIDATORS_DIR = 'shared/validators';
@@ -128,7 +128,7 @@ export function strayValidatorFiles(root: string, files: Record<string, string>)
 }
 
 if (require.main === module) {
-  const root = repoRoot();
+  const root = findRepoRoot(__dirname);
   const isCheck = process.argv.includes('--check');
   const files = generatedValidatorFiles();
   let stale = 0;

@@ -15,6 +15,7 @@ import type { RateLimiter } from './rate-limit';
 import { MAX_WAIT_SECONDS } from './settings';
 import { streamRunEvents } from './sse';
 import { loadGatewayAssets, sendAsset, type GatewayAssets } from './ui/assets';
+import { isSettled } from '../orchestrator/run-state';
 
 /** The body of POST /v1/agents/:agentId/runs. */
 export const startRunSchema = {
@@ -37,9 +38,6 @@ export const decisionSchema = {
   required: ['decision'],
   additionalProperties: false,
 } as const;
-
-// Statuses after which nothing happens without a person: the run is over or awaits approval.
-const isSettled = (status: string) => status !== 'running';
 
 export interface GatewayDeps {
   keys: ReturnType<typeof parseApiKeys>;

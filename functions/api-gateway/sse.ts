@@ -6,6 +6,7 @@
 import type { Request, Response } from 'express';
 import { BadRequestError } from '../../shared/errors';
 import type { OrchestratorClient } from './orchestrator-client';
+import { isTerminal, type RunStatus } from '../orchestrator/run-state';
 
 const POLL_WAIT_MS = 15_000;
 
@@ -48,7 +49,7 @@ export async function streamRunEvents(
       after = seq;
     }
     // A run awaiting approval is paused, not over: the stream stays open for the decision.
-    const hasEnded = batch.status === 'completed' || batch.status === 'failed';
+    const hasEnded = isTerminal(batch.status as RunStatus);
     const finished = hasEnded && batch.entries.length === 0;
     if (closed || finished) break;
     if (hasEnded) {

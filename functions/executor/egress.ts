@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { meshEgressUrl, TLS_ORIGINATION_ENV } from '../../shared/deploy/egress-hosts';
 import { DdoError } from '../../shared/errors';
+import { hostMatches } from '../../shared/policy/match';
 import { parseYamlDocuments } from '../../shared/yaml-reader';
 
 /** A request to a host that is not declared (or a loopback address that is not listed). */
@@ -83,7 +84,7 @@ export function assertEgressAllowed(policy: EgressPolicy, url: string | URL): UR
     if (policy.local.includes(`${host}:${port}`) || policy.local.includes(`[${host}]:${port}`)) return u;
     throw new EgressDeniedError(`${host}:${port}`);
   }
-  const declared = policy.hosts.some((h) => (h.startsWith('*.') ? host.endsWith(h.slice(1)) : h === host));
+  const declared = policy.hosts.some((h) => hostMatches(h, host));
   if (!declared) throw new EgressDeniedError(host);
   return u;
 }

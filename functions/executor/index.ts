@@ -47,4 +47,4 @@ const handlers = executorHandlers({
   },
 });
 
-functions.http('executor', httpBoundary(log, eventBoundary(log, handlers, { service: 'executor', emitter })));
+functions.http('executor', httpBoundary(log, eventBoundary(log, handlers, emitter)));

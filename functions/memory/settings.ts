@@ -1,6 +1,6 @@
 /** Settings of the memory service, declared once. */
 import { parse, type SettingsSpec } from '../../shared/config';
-import { DEFAULT_STORE_TIMEOUT_MS } from './store/script-store';
+import { DEFAULT_STORE_TIMEOUT_MS } from './store/types';
 
 /** The memory backends DDO_MEMORY_BACKEND may name. */
 export const MEMORY_BACKENDS = ['embedded', 'redis', 'upstash'] as const;

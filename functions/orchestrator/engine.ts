@@ -38,6 +38,8 @@ export class RunEngine {
    * and a cached run that makes an event look stale or done is re-read before that is believed.
    */
   private readonly cache = new Map<string, { state: RunState; version: number }>();
+  /** Each running run's deadline timer, so one that ends or moves its deadline drops the old. */
+  private readonly deadlines = new Map<string, NodeJS.Timeout>();
 
   constructor(
     private readonly memory: MemoryClient,
@@ -133,7 +135,11 @@ export class RunEngine {
         return { state: next, events: [] };
       }
       recordRunSpans(next, phases.ended);
-      if (isTerminal(next.status)) this.logFinished(next);
+      if (isTerminal(next.status)) {
+        this.logFinished(next);
+        clearTimeout(this.deadlines.get(name));
+        this.deadlines.delete(name);
+      }
       // Pausing for approval and resuming move the deadline; the timer follows it.
       else if (next.deadlineAt !== state.deadlineAt) this.scheduleDeadline(next);
       return { state: next, events: await this.flush(next, turn !== undefined) };
@@ -215,13 +221,17 @@ export class RunEngine {
    * stalled-run sweep (sweeper.ts), whichever comes first.
    */
   private scheduleDeadline(state: RunState): void {
+    const name = `${state.tenant}/${state.runId}`;
+    clearTimeout(this.deadlines.get(name));
     const delay = Math.max(0, Date.parse(state.deadlineAt) - this.now()) + 50;
     const timer = setTimeout(() => {
+      this.deadlines.delete(name);
       this.read(state.tenant, state.runId).catch((err) =>
         this.log.warn({ err, runId: state.runId }, 'could not end an overdue run; the next read will'),
       );
     }, delay);
     timer.unref();
+    this.deadlines.set(name, timer);
   }
 
   /**

@@ -7,7 +7,7 @@ import * as functions from '@google-cloud/functions-framework';
 import { loadAgents } from '../../shared/agents/registry';
 import { loadSettings } from '../../shared/config';
 import { brokerEmitter } from '../../shared/events/emit';
-import { isCloudEventRequest } from '../../shared/events/receive';
+import { isCloudEventRequest } from '../../shared/events/detect';
 import { createLogger } from '../../shared/log';
 import { httpBoundary } from '../../shared/runtime/boundary';
 import { eventBoundary } from '../../shared/runtime/event-boundary';
@@ -27,7 +27,7 @@ const emitter = brokerEmitter('orchestrator', settings.brokerUrl);
 const engine = new RunEngine(memory, emitter, log);
 const sweeper = new StalledRunSweeper(memory, engine, log, settings);
 const handlers = { ...orchestratorHandlers(agents, memory, engine), ...sweeper.handlers(), ...approvalHandlers(engine) };
-const onEvent = eventBoundary(log, handlers, { service: 'orchestrator', emitter });
+const onEvent = eventBoundary(log, handlers, emitter);
 const queries = queryRouter(memory, engine);
 
 functions.http(

@@ -5,13 +5,12 @@
  * ends. One run is therefore one trace, with phases under the run and everything a phase caused
  * (planner, executor, model and tool calls) under its phase.
  */
-import { trace } from '@opentelemetry/api';
 import { EventTypes, type PolicyDecisionData } from '../../shared/events/catalogue';
 import type { OutgoingEvent } from '../../shared/events/emit';
 import { ATTR } from '../../shared/telemetry/attributes';
 import { derivedSpanId } from '../../shared/telemetry/ids';
 import { record } from '../../shared/telemetry/metrics';
-import { activeIds, contextWithParent, recordSpan } from '../../shared/telemetry/tracing';
+import { activeIds, contextWithParent, ddoTracer, recordSpan } from '../../shared/telemetry/tracing';
 import { isTerminal, type RunState } from './run-state';
 
 const runSpanId = (runId: string) => derivedSpanId(runId, 'run');
@@ -116,8 +115,7 @@ export function recordAuditSpans(state: RunState, events: OutgoingEvent[]): void
     for (const e of events) {
       if (e.type !== EventTypes.policyDecided) continue;
       const d = (e.data as { decision: PolicyDecisionData }).decision;
-      trace
-        .getTracer('ddo')
+      ddoTracer
         .startSpan(
           `policy ${d.outcome}`,
           {

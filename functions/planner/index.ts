@@ -14,6 +14,6 @@ import { plannerHandlers } from './handlers';
 
 const log = createLogger('ddo-planner');
 const settings = loadSettings(brokerSetting);
-const outlet = { service: 'planner', emitter: brokerEmitter('planner', settings.brokerUrl) };
+const emitter = brokerEmitter('planner', settings.brokerUrl);
 
-functions.http('planner', httpBoundary(log, eventBoundary(log, plannerHandlers(loadAgents()), outlet)));
+functions.http('planner', httpBoundary(log, eventBoundary(log, plannerHandlers(loadAgents()), emitter)));

@@ -4,9 +4,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseYaml } from '../yaml-reader';
+import { readConfigFile } from '../config-file';
 import { ConfigError, NotFoundError } from '../errors';
-import { describeError, validatorFor } from '../schema';
 import { findTool } from '../tools/catalogue';
 import { agentSchema, type AgentDefinition } from './schema';
 
@@ -37,26 +36,7 @@ export function loadAgents(dir: string = agentsDir()): AgentRegistry {
 
 /** Parses and validates one agent file. */
 export function parseAgentFile(file: string): AgentDefinition {
-  const name = path.basename(file);
-  let doc: unknown;
-  try {
-    doc = parseYaml(fs.readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new ConfigError(`${file}: not valid YAML: ${(err as Error).message}`, { file });
-  }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
-    throw new ConfigError(`${file}: must be a YAML mapping with id, instructions, model, tools and limits.`, { file });
-  }
-  const validate = validatorFor(agentSchema);
-  if (!validate(doc)) {
-    const { message } = describeError(validate.errors, '');
-    throw new ConfigError(`${file}: field ${message.replace(/^\//, '')}.`, { file });
-  }
-  const agent = doc as AgentDefinition;
-  const expectedId = name.replace(/\.ya?ml$/, '');
-  if (agent.id !== expectedId) {
-    throw new ConfigError(`${file}: field id is ${agent.id} but the file name says ${expectedId}; make them match.`, { file });
-  }
+  const agent = readConfigFile<AgentDefinition>(file, agentSchema, 'id, instructions, model, tools and limits');
   agent.tools.forEach((tool, i) => {
     if (!findTool(tool)) throw new ConfigError(`${file}: field tools/${i} names unknown tool ${JSON.stringify(tool)}.`, { file });
   });

@@ -25,6 +25,11 @@ export interface Emitter {
   emit(events: OutgoingEvent | OutgoingEvent[]): Promise<void>;
 }
 
+/** An emitter to the broker on behalf of one service, which also names that service as source. */
+export interface BrokerEmitter extends Emitter {
+  readonly service: string;
+}
+
 /** Builds the binary-mode HTTP message for an event sent by `service`. */
 export function toBinaryMessage(service: string, event: OutgoingEvent): { headers: Record<string, string>; body: string } {
   const definition = definitionOf(event.type);
@@ -53,7 +58,7 @@ export function toBinaryMessage(service: string, event: OutgoingEvent): { header
 }
 
 /** An emitter that POSTs each event to the broker ingress URL. */
-export function brokerEmitter(service: string, brokerUrl: string, timeoutMs = 5_000): Emitter {
+export function brokerEmitter(service: string, brokerUrl: string, timeoutMs = 5_000): BrokerEmitter {
   const send = async (event: OutgoingEvent): Promise<void> => {
     const { headers, body } = toBinaryMessage(service, event);
     let status: number;
@@ -65,6 +70,7 @@ export function brokerEmitter(service: string, brokerUrl: string, timeoutMs = 5_
     if (status < 200 || status >= 300) throw new TransientError(`The broker refused ${event.type} with HTTP ${status}.`);
   };
   return {
+    service,
     async emit(events) {
       const list = Array.isArray(events) ? events : [events];
       await Promise.all(list.map(send));

@@ -13,11 +13,6 @@ import { definitionOf } from './catalogue';
 const REQUIRED_ATTRIBUTES = ['specversion', 'id', 'source', 'type'] as const;
 const ATTRIBUTE_NAME = /^[a-z0-9]+$/;
 
-/** Whether the request looks like a CloudEvent at all (binary headers or structured type). */
-export function isCloudEventRequest(headers: IncomingHttpHeaders): boolean {
-  return 'ce-specversion' in headers || String(headers['content-type'] ?? '').startsWith('application/cloudevents+json');
-}
-
 /** Parses and validates an incoming event; `body` is the raw request body as text. */
 export function parseEvent<T>(headers: IncomingHttpHeaders, body: string): CloudEventV1<T> {
   const isStructured = String(headers['content-type'] ?? '').startsWith('application/cloudevents+json');

@@ -117,6 +117,9 @@ export function budgetStop(budget: RunBudget | undefined, use: BudgetUse, next: 
 
   const left = remaining(budget, use, nowMs);
   const by = `the budget of ${budget.policies.join(', ')}`;
+  // The estimate serialises the whole conversation, so it is made at most once per check.
+  let estimate: number | undefined;
+  const tokensOfNext = () => (estimate ??= next.kind === 'model' ? estimateTokens(next.messages) : 0);
   if (left.wallClockSeconds === 0) {
     return { budget: 'wallClockSeconds', message: `The run used its ${budget.wallClockSeconds} seconds of wall-clock time (${by}).` };
   }
@@ -124,14 +127,14 @@ export function budgetStop(budget: RunBudget | undefined, use: BudgetUse, next: 
     return { budget: 'toolCalls', message: `The plan needs ${next.count} tool calls but ${left.toolCalls} of ${budget.toolCalls} remain (${by}).` };
   }
   if (next.kind === 'model' && left.tokens !== undefined) {
-    const needed = estimateTokens(next.messages);
+    const needed = tokensOfNext();
     if (needed > left.tokens) {
       return { budget: 'tokens', message: `The next model call needs about ${needed} tokens but ${left.tokens} of ${budget.tokens} remain (${by}).` };
     }
   }
   if (next.kind === 'model' && budget.costUsd !== undefined) {
     const spent = use.costUsd ?? 0;
-    const needed = use.nextPrice ? roundUsd((estimateTokens(next.messages) * use.nextPrice.inputPer1k) / 1_000) : 0;
+    const needed = use.nextPrice ? roundUsd((tokensOfNext() * use.nextPrice.inputPer1k) / 1_000) : 0;
     if (spent + needed > budget.costUsd) {
       return {
         budget: 'costUsd',
@@ -139,11 +142,11 @@ export function budgetStop(budget: RunBudget | undefined, use: BudgetUse, next: 
       };
     }
   }
-  return windowStop(budget, use, next);
+  return windowStop(budget, use, next, tokensOfNext);
 }
 
 /** The stop the next call would cause against a window budget: window total + this run + next. */
-function windowStop(budget: RunBudget, use: BudgetUse, next: NextCall): BudgetStop | undefined {
+function windowStop(budget: RunBudget, use: BudgetUse, next: NextCall, tokensOfNext: () => number): BudgetStop | undefined {
   for (const w of budget.windows ?? []) {
     const before = use.windowUsage?.[String(w.window)] ?? { tokens: 0, costUsd: 0, toolCalls: 0 };
     const name = (what: string, limit: number | string) => `the agent's ${w.window}-second ${what} budget of ${limit}`;
@@ -156,7 +159,7 @@ function windowStop(budget: RunBudget, use: BudgetUse, next: NextCall): BudgetSt
       }
     }
     if (next.kind !== 'model') continue;
-    const tokens = estimateTokens(next.messages);
+    const tokens = tokensOfNext();
     if (w.tokens !== undefined) {
       const used = before.tokens + use.usage.inputTokens + use.usage.outputTokens;
       if (used + tokens > w.tokens) {

@@ -5,11 +5,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseYaml } from '../yaml-reader';
+import { readConfigFile } from '../config-file';
 import type { AgentDefinition } from '../agents/schema';
 import { ConfigError } from '../errors';
-import { describeError, validatorFor } from '../schema';
-import { redactionRules, redactValue, type RedactionRule } from './redact';
+import { redactionRules, redactText, type RedactionRule } from './redact';
 import type { RunBudget } from './budget';
 import { policySchema, type PolicyDefinition, type PriceTable } from './schema';
 
@@ -45,22 +44,7 @@ export function loadPolicies(dir: string = policiesDir()): PolicyRegistry {
 
 /** Parses and validates one policy file. */
 export function parsePolicyFile(file: string): Policy {
-  let doc: unknown;
-  try {
-    doc = parseYaml(fs.readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new ConfigError(`${file}: not valid YAML: ${(err as Error).message}`, { file });
-  }
-  const validate = validatorFor(policySchema);
-  if (!validate(doc)) {
-    const { message } = describeError(validate.errors, '');
-    throw new ConfigError(`${file}: field ${message.replace(/^\//, '')}.`, { file });
-  }
-  const policy = doc as PolicyDefinition;
-  const expectedId = path.basename(file).replace(/\.ya?ml$/, '');
-  if (policy.id !== expectedId) {
-    throw new ConfigError(`${file}: field id is ${policy.id} but the file name says ${expectedId}; make them match.`, { file });
-  }
+  const policy = readConfigFile<PolicyDefinition>(file, policySchema);
   policy.redact?.patterns?.forEach((p, i) => {
     try {
       new RegExp(p.regex, 'g');
@@ -138,5 +122,5 @@ export function pricesOf(policies: readonly Policy[]): PriceTable | undefined {
 
 /** Applies every policy's redaction to a text (the orchestrator uses it on a run's input). */
 export function redactWith(policies: readonly Policy[], text: string): string {
-  return policies.reduce((t, p) => redactValue(t, p.rules).value, text);
+  return policies.reduce((t, p) => redactText(t, p.rules), text);
 }

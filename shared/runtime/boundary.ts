@@ -6,6 +6,7 @@
  */
 import type { Request, Response } from 'express';
 import { BadRequestError, asDdoError } from '../errors';
+import { isCloudEventRequest } from '../events/detect';
 import { sendProblem } from '../http/problem';
 import type { Logger } from '../log';
 import { contextFrom, inSpan, SpanKind } from '../telemetry/tracing';
@@ -30,7 +31,7 @@ export function httpBoundary(log: Logger, handler: HttpHandler): (req: Request, 
   return (req, res) => {
     // A CloudEvent delivery gets its span from the event boundary (`process <type>`), with the
     // same parent; a second span for the HTTP request would only double the cost of tracing it.
-    if (isEventDelivery(req)) return handle(log, handler, req, res);
+    if (isCloudEventRequest(req.headers)) return handle(log, handler, req, res);
     return inSpan(
       // Renamed to the matched route (low cardinality) by the router.
       req.method,
@@ -38,11 +39,6 @@ export function httpBoundary(log: Logger, handler: HttpHandler): (req: Request, 
       (span) => handle(log, handler, req, res).finally(() => span.setAttribute('http.response.status_code', res.statusCode)),
     );
   };
-}
-
-// The same test as the event boundary's, inline so this module loads no CloudEvents code.
-function isEventDelivery(req: Request): boolean {
-  return 'ce-specversion' in req.headers || String(req.headers['content-type'] ?? '').startsWith('application/cloudevents+json');
 }
 
 export function traceHeadersOf(req: Request): { traceparent?: string; tracestate?: string } {

@@ -6,7 +6,7 @@
 import type { CloudEventV1 } from 'cloudevents';
 import { BadRequestError, MethodNotAllowedError } from '../errors';
 import { parseEvent } from '../events/receive';
-import { toBinaryMessage, type Emitter, type OutgoingEvent } from '../events/emit';
+import { toBinaryMessage, type BrokerEmitter, type OutgoingEvent } from '../events/emit';
 import type { EventType } from '../events/catalogue';
 import { withLogContext, type Logger } from '../log';
 import { contextFrom, inSpan, SpanKind } from '../telemetry/tracing';
@@ -42,18 +42,12 @@ const MAX_WAIT_MS = 60_000;
 export type EventHandler = (event: CloudEventV1<any>, delivery?: Delivery) => Promise<unknown>;
 export type EventHandlers = Partial<Record<EventType, EventHandler>>;
 
-/** Who sends the events handlers produce: the function's name and its broker emitter. */
-export interface EventOutlet {
-  service: string;
-  emitter: Emitter;
-}
-
 /**
  * Parses, validates and dispatches CloudEvents. A handler's return value is the answer body, or
  * an EventReply whose events go on: as the reply to a broker delivery (Knative and the local
  * broker send `Prefer: reply`) or, for a direct caller, emitted to the broker before answering.
  */
-export function eventBoundary(log: Logger, handlers: EventHandlers, outlet?: EventOutlet): HttpHandler {
+export function eventBoundary(log: Logger, handlers: EventHandlers, broker?: BrokerEmitter): HttpHandler {
   return async (req, res) => {
     if (req.method !== 'POST') throw new MethodNotAllowedError(req.method, ['POST']);
     const event = parseEvent(req.headers, rawText(req));
@@ -74,7 +68,7 @@ export function eventBoundary(log: Logger, handlers: EventHandlers, outlet?: Eve
           const result = await handler(event, delivery);
           if (!(result instanceof EventReply)) return { body: result };
           // Built inside the span, so the events carry this delivery's trace context.
-          const reply = await sendOn(result.events, wantsReply, outlet);
+          const reply = await sendOn(result.events, wantsReply, broker);
           if (reply) return { reply };
           return { body: typeof result.body === 'function' ? await (result.body as LaterAnswer)() : result.body };
         }),
@@ -98,12 +92,12 @@ function waitOf(raw: string | string[] | undefined): number {
 }
 
 /** Emits all events but the one that becomes the reply; returns that reply's HTTP message. */
-async function sendOn(events: OutgoingEvent[], wantsReply: boolean, outlet?: EventOutlet) {
+async function sendOn(events: OutgoingEvent[], wantsReply: boolean, broker?: BrokerEmitter) {
   if (events.length === 0) return undefined;
-  if (!outlet) throw new Error('A handler produced events, but this function has no broker to send them to.');
+  if (!broker) throw new Error('A handler produced events, but this function has no broker to send them to.');
   const last = events[events.length - 1];
-  const reply = wantsReply ? toBinaryMessage(outlet.service, last) : undefined;
+  const reply = wantsReply ? toBinaryMessage(broker.service, last) : undefined;
   const emitted = wantsReply ? events.slice(0, -1) : events;
-  if (emitted.length > 0) await outlet.emitter.emit(emitted);
+  if (emitted.length > 0) await broker.emit(emitted);
   return reply;
 }

@@ -24,8 +24,7 @@ export type { Attributes, Context, Span };
 
 // Taken once: the preload registers the SDK before any function module loads, so this is the
 // SDK's tracer (through the API's proxy), and a no-op one when tracing is off.
-const ddoTracer = trace.getTracer('ddo');
-const tracer = () => ddoTracer;
+export const ddoTracer = trace.getTracer('ddo');
 
 /** The W3C trace context carried by a CloudEvent (distributed-tracing extension) or headers. */
 export interface TraceHeaders {
@@ -58,7 +57,7 @@ export async function inSpan<T>(
   fn: (span: Span) => Promise<T>,
 ): Promise<T> {
   const parent = opts.parent ?? context.active();
-  return tracer().startActiveSpan(name, { kind: opts.kind, attributes: opts.attributes, links: opts.links }, parent, async (span) => {
+  return ddoTracer.startActiveSpan(name, { kind: opts.kind, attributes: opts.attributes, links: opts.links }, parent, async (span) => {
     try {
       return await fn(span);
     } catch (err) {
@@ -78,7 +77,7 @@ export function recordSpan(
 ): void {
   try {
     const span = withPresetSpanId(opts.spanId, () =>
-      tracer().startSpan(name, { startTime: opts.startTime, attributes: opts.attributes }, opts.parent),
+      ddoTracer.startSpan(name, { startTime: opts.startTime, attributes: opts.attributes }, opts.parent),
     );
     if (opts.isError) span.setStatus({ code: SpanStatusCode.ERROR });
     span.end(opts.endTime);

@@ -2,7 +2,8 @@
  * The built-in hooks: a span per call with the OpenTelemetry GenAI attributes, the call
  * metrics, and one debug log line per call (with its content only when DDO_LOG_CONTENT=true).
  */
-import { SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import { SpanStatusCode, type Span } from '@opentelemetry/api';
+import { ddoTracer } from '../../../shared/telemetry/tracing';
 import { shouldLogContent, type Logger } from '../../../shared/log';
 import { ATTR } from '../../../shared/telemetry/attributes';
 import { record } from '../../../shared/telemetry/metrics';
@@ -16,17 +17,16 @@ const genaiProvider = (name: string | undefined) => (name ? GENAI_PROVIDER[name]
 /** Spans for tool and model calls, children of the active (event-handling) span. */
 export function tracingHooks(): CallHooks {
   const spans = new WeakMap<CallInfo, Span>();
-  const tracer = () => trace.getTracer('ddo');
   return {
     name: 'tracing',
     before(call) {
       const base = { [ATTR.runId]: call.runId, [ATTR.agentId]: call.agentId, [ATTR.tenant]: call.tenant, [ATTR.iteration]: call.iteration };
       const span =
         call.kind === 'tool'
-          ? tracer().startSpan(`execute_tool ${call.tool}`, {
+          ? ddoTracer.startSpan(`execute_tool ${call.tool}`, {
               attributes: { ...base, 'gen_ai.operation.name': 'execute_tool', [ATTR.toolName]: call.tool ?? '', [ATTR.stepId]: call.stepId ?? '' },
             })
-          : tracer().startSpan(`chat ${call.model}`, {
+          : ddoTracer.startSpan(`chat ${call.model}`, {
               attributes: {
                 ...base,
                 'gen_ai.operation.name': 'chat',

@@ -9,7 +9,7 @@ import type { ChatMessage, ModelReply } from '../../../shared/model/types';
 import { redactionCount, redactValue } from '../../../shared/policy/redact';
 import type { PolicyDecisionData } from '../../../shared/events/catalogue';
 import type { Policy } from '../../../shared/policy/registry';
-import { globMatches } from '../../../shared/policy/match';
+import { globMatches, hostMatches } from '../../../shared/policy/match';
 import { DEFAULT_APPROVAL_TTL_SECONDS, type ArgumentConstraint, type HoldRule } from '../../../shared/policy/schema';
 
 /**
@@ -32,9 +32,6 @@ export function sha256Of(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value) ?? 'undefined').digest('hex');
 }
 
-
-const hostMatches = (pattern: string, host: string) =>
-  pattern.startsWith('*.') ? host.endsWith(pattern.slice(1)) : host === pattern;
 
 /** Why `value` breaks `limit`, or undefined when it holds. */
 function violation(name: string, value: unknown, limit: ArgumentConstraint): [string, string] | undefined {

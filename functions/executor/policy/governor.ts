@@ -4,15 +4,14 @@
  * ways: in the reply (for the run's event log), as a `dev.ddo.policy.decided` CloudEvent and as
  * span attributes. It lives in the handler path, not in a hook, because it changes the call.
  */
-import { trace } from '@opentelemetry/api';
+import { ddoTracer } from '../../../shared/telemetry/tracing';
 import type { ModelRef } from '../../../shared/agents/schema';
 import { DdoError } from '../../../shared/errors';
 import { EventTypes, runEventId, type PolicyDecided, type RunRef } from '../../../shared/events/catalogue';
 import type { OutgoingEvent } from '../../../shared/events/emit';
 import type { Logger } from '../../../shared/log';
 import type { ChatMessage, ModelReply } from '../../../shared/model/types';
-import { redactText } from '../../../shared/policy/redact';
-import type { Policy } from '../../../shared/policy/registry';
+import { redactWith, type Policy } from '../../../shared/policy/registry';
 import { ATTR } from '../../../shared/telemetry/attributes';
 import { afterModel, afterTool, beforeModel, beforeTool, denialMessage, type Evaluation, type PolicyDecision } from './evaluate';
 
@@ -100,7 +99,7 @@ export class CallGovernor {
 
   /** An error message with every policy's redactions applied, for replies and logs. */
   redact(text: string): string {
-    return this.policies.reduce((t, p) => redactText(t, p.rules), text);
+    return redactWith(this.policies, text);
   }
 
   /** One `dev.ddo.policy.decided` event per decision; ids are stable, so re-sends are duplicates. */
@@ -125,7 +124,7 @@ export class CallGovernor {
     if (d.outcome === 'allow') this.log.debug(fields, 'policy decision');
     else this.log.info(fields, 'policy decision');
     // A short span per decision, child of the event-handling span, so traces show the audit.
-    const span = trace.getTracer('ddo').startSpan(`policy ${d.stage} ${this.call.tool ?? this.call.model ?? this.call.kind}`, {
+    const span = ddoTracer.startSpan(`policy ${d.stage} ${this.call.tool ?? this.call.model ?? this.call.kind}`, {
       attributes: {
         [ATTR.runId]: this.ref.runId,
         [ATTR.agentId]: this.ref.agentId,

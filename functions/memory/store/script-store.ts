@@ -28,9 +28,6 @@ import type {
 
 const TERMINAL = new Set(['completed', 'failed']);
 
-/** How long one store call may take before it counts as an outage. */
-export const DEFAULT_STORE_TIMEOUT_MS = 1_500;
-
 /** How many runs a tenant's listing index keeps; older entries leave the index, not the store. */
 export const DEFAULT_INDEX_CAP = 10_000;
 

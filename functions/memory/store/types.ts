@@ -4,6 +4,9 @@
  * agent, session and run ids, never from raw client text.
  */
 
+/** How long one store call may take before it counts as an outage. */
+export const DEFAULT_STORE_TIMEOUT_MS = 1_500;
+
 /** A stored run: the orchestrator's state document and its compare-and-set version. */
 export interface StoredRun {
   state: RunDocument;

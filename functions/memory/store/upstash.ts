@@ -11,12 +11,8 @@
  */
 import { Redis, errors } from '@upstash/redis';
 import { ConfigError, DdoError, TransientError } from '../../../shared/errors';
-import {
-  DEFAULT_STORE_TIMEOUT_MS,
-  ScriptStore,
-  type ScriptStoreOptions,
-  type ScriptTransport,
-} from './script-store';
+import { ScriptStore, type ScriptStoreOptions, type ScriptTransport } from './script-store';
+import { DEFAULT_STORE_TIMEOUT_MS } from './types';
 import { assertKeyPrefix } from './keys';
 import { ALL_SCRIPTS, type MemoryScript } from './scripts';
 
